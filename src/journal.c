@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+#include "macro.h"
+
+const char *journal_message_id(ProcEventType t)
+{
+	static const char *const ids[_PROC_EV_MAX] = {
+		[PROC_EV_FORK] = CNPROCD_MESSAGE_FORK,
+		[PROC_EV_EXEC] = CNPROCD_MESSAGE_EXEC,
+		[PROC_EV_UID] = CNPROCD_MESSAGE_UID,
+		[PROC_EV_GID] = CNPROCD_MESSAGE_GID,
+		[PROC_EV_SID] = CNPROCD_MESSAGE_SID,
+		[PROC_EV_PTRACE] = CNPROCD_MESSAGE_PTRACE,
+		[PROC_EV_COMM] = CNPROCD_MESSAGE_COMM,
+		[PROC_EV_COREDUMP] = CNPROCD_MESSAGE_COREDUMP,
+		[PROC_EV_EXIT] = CNPROCD_MESSAGE_EXIT,
+	};
+
+	return t > PROC_EV_NONE && t < _PROC_EV_MAX ? ids[t] : NULL;
+}
+
+static void field_begin(Record *r)
+{
+	fflush(r->f);
+	if (r->n < RECORD_MAX_FIELDS)
+		r->off[r->n] = (size_t)ftello(r->f);
+}
+
+static void field_end(Record *r)
+{
+	fflush(r->f);
+	if (r->n < RECORD_MAX_FIELDS) {
+		r->len[r->n] = (size_t)ftello(r->f) - r->off[r->n];
+		r->n++;
+	}
+}
+
+int record_begin(Record *r, int priority, const char *message_id)
+{
+	*r = (Record){ .priority = priority, .message_field = -1 };
+	r->f = open_memstream(&r->buf, &r->size);
+	if (!r->f)
+		return -ENOMEM;
+	record_field(r, "PRIORITY=%d", priority);
+	if (message_id)
+		record_field(r, "MESSAGE_ID=%s", message_id);
+	return 0;
+}
+
+void record_field(Record *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	field_begin(r);
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	field_end(r);
+}
+
+void record_bytes(Record *r, const char *name, const char *value, size_t len)
+{
+	if (!value)
+		return;
+	field_begin(r);
+	fprintf(r->f, "%s=", name);
+	fwrite(value, 1, len, r->f);
+	field_end(r);
+}
+
+static void record_str(Record *r, const char *name, const char *value)
+{
+	if (value)
+		record_bytes(r, name, value, strlen(value));
+}
+
+void record_message(Record *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->message_field = (int)r->n;
+	field_begin(r);
+	fputs("MESSAGE=", r->f);
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	field_end(r);
+}
+
+void record_discard(Record *r)
+{
+	if (r->f)
+		fclose(r->f);
+	free(r->buf);
+	*r = (Record){};
+}
+
+int record_send(Record *r, LogTarget target)
+{
+	struct iovec iov[RECORD_MAX_FIELDS];
+	int k;
+
+	if (fclose(r->f) != 0) {
+		r->f = NULL;
+		record_discard(r);
+		return -ENOMEM;
+	}
+	r->f = NULL;
+	if (target != LOG_TARGET_JOURNAL) {
+		if (r->message_field >= 0) {
+			const char *m = r->buf + r->off[r->message_field] + strlen("MESSAGE=");
+			int l = (int)(r->len[r->message_field] - strlen("MESSAGE="));
+
+			log_full_errno(r->priority, 0, "%.*s", l, m);
+		}
+		record_discard(r);
+		return 0;
+	}
+	for (unsigned i = 0; i < r->n; i++)
+		iov[i] = (struct iovec){ .iov_base = r->buf + r->off[i], .iov_len = r->len[i] };
+	k = sd_journal_sendv(iov, (int)r->n);
+	record_discard(r);
+	return k;
+}
+
+int journal_send_event(const EventRecord *rec, int priority, const char *rule)
+{
+	const ProcEvent *ev = rec->ev;
+	const Process *p = rec->proc;
+	Record r;
+	int k;
+
+	k = record_begin(&r, priority, journal_message_id(ev->type));
+	if (k < 0)
+		return k;
+	r.message_field = (int)r.n;
+	field_begin(&r);
+	fputs("MESSAGE=", r.f);
+	format_event_message(r.f, rec);
+	field_end(&r);
+
+	record_field(&r, "CNPROCD_EVENT=%s", proc_event_type_to_string(ev->type));
+	record_field(&r, "CNPROCD_PID=%d", (int)ev->pid);
+	record_field(&r, "CNPROCD_TGID=%d", (int)ev->tgid);
+	record_str(&r, "CNPROCD_RULE", rule);
+	if (p) {
+		record_field(&r, "CNPROCD_PPID=%d", (int)p->ppid);
+		if (p->euid != (uid_t)-1)
+			record_field(&r, "CNPROCD_UID=%u", (unsigned)p->euid);
+		record_str(&r, "CNPROCD_USER", rec->user);
+		record_str(&r, "CNPROCD_COMM", p->comm);
+		record_str(&r, "CNPROCD_EXE", p->exe);
+		if (rec->record_argv && p->argv_len > 0) {
+			_cleanup_free_ char *cmdline = process_cmdline(p);
+			record_str(&r, "CNPROCD_CMDLINE", cmdline);
+		}
+		record_str(&r, "CNPROCD_UNIT", p->unit);
+		record_str(&r, "CNPROCD_CGROUP", p->cgroup);
+	}
+	if (rec->parent) {
+		record_str(&r, "CNPROCD_PARENT_COMM", rec->parent->comm);
+		record_str(&r, "CNPROCD_PARENT_EXE", rec->parent->exe);
+	}
+	if (ev->type == PROC_EV_EXIT) {
+		if (!ev->exit.signal)
+			record_field(&r, "CNPROCD_EXIT_CODE=%d", ev->exit.status);
+		record_field(&r, "CNPROCD_EXIT_SIGNAL=%d", ev->exit.signal);
+		if (rec->lifetime_ns != LIFETIME_UNKNOWN)
+			record_field(&r, "CNPROCD_LIFETIME_USEC=%llu",
+				     (unsigned long long)(rec->lifetime_ns / 1000));
+	}
+	return record_send(&r, LOG_TARGET_JOURNAL);
+}

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "journal.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+/* Datagrams per wakeup: bounded so signals and other sources are not starved. */
+#define NETLINK_BATCH 256
+/* How often pending suppressed-record counts are reported. */
+#define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
+
+static void manager_apply_config(Manager *m)
+{
+	m->need_cmdline = false;
+	for (size_t i = 0; i < m->config.rules.n; i++)
+		if (m->config.rules.rules[i]->cmdline.n > 0)
+			m->need_cmdline = true;
+	m->record_target = log_target_resolve(m->config.log_target);
+	log_setup(m->record_target, m->log_level);
+	if (m->json)
+		m->output = OUTPUT_JSON;
+	else
+		m->output = m->record_target == LOG_TARGET_JOURNAL ? OUTPUT_JOURNAL : OUTPUT_CONSOLE;
+}
+
+int manager_new(const ManagerOptions *o, Manager **ret)
+{
+	_cleanup_(manager_freep) Manager *m = NULL;
+	ConfigError err = {};
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return log_oom();
+	config_init(&m->config);
+	m->config_required = o->config_required;
+	m->overrides = o->overrides;
+	m->json = o->json;
+	m->dump = o->dump;
+	m->log_level = o->log_level;
+	m->ack_timeout = o->ack_timeout ?: 5 * USEC_PER_SEC;
+	m->out = stdout;
+	m->config_path = strdup(o->config_path);
+	if (!m->config_path)
+		return log_oom();
+
+	r = config_load(m->config_path, m->config_required, &m->config, &err);
+	if (r < 0) {
+		config_error_print(&err);
+		return r;
+	}
+	config_apply_overrides(&m->config, &m->overrides);
+	manager_apply_config(m);
+
+	r = proctable_new(o->proc_root, m->config.max_processes, &m->table);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate process table: %m");
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate event loop: %m");
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+Manager *manager_free(Manager *m)
+{
+	if (!m)
+		return NULL;
+	sd_event_source_disable_unref(m->netlink_src);
+	sd_event_source_disable_unref(m->sigint_src);
+	sd_event_source_disable_unref(m->sigterm_src);
+	sd_event_source_disable_unref(m->sighup_src);
+	sd_event_source_disable_unref(m->sigusr1_src);
+	sd_event_source_disable_unref(m->report_timer);
+	sd_event_unref(m->event);
+	netlink_free(m->nl);
+	proctable_free(m->table);
+	config_done(&m->config);
+	free(m->config_path);
+	free(m);
+	return NULL;
+}
+
+static void output_json(Manager *m, json_t *o)
+{
+	if (!o || json_dumpf(o, m->out, JSON_COMPACT) < 0 || fputc('\n', m->out) == EOF)
+		m->n_output_errors++;
+	json_decref(o);
+}
+
+static void output_event(Manager *m, const EventRecord *rec, int priority, const char *rule)
+{
+	json_t *o;
+	int r;
+
+	m->n_records++;
+	switch (m->output) {
+	case OUTPUT_JSON:
+		o = format_event_json(rec);
+		if (o && rule)
+			json_object_set_new(o, "rule", json_string(rule));
+		if (o)
+			json_object_set_new(o, "priority", json_string(priority_to_string(priority)));
+		output_json(m, o);
+		break;
+	case OUTPUT_CONSOLE:
+		format_event_console(m->out, rec);
+		break;
+	case OUTPUT_JOURNAL:
+		r = journal_send_event(rec, priority, rule);
+		if (r < 0)
+			m->n_output_errors++;
+		break;
+	}
+}
+
+static bool is_thread_event(const ProcEvent *ev)
+{
+	/* a coredump is the whole process's, whichever thread faulted */
+	return ev->pid != ev->tgid && ev->type != PROC_EV_COREDUMP;
+}
+
+/* Rules decide: first match wins, else the default action; then the rate limit. */
+static void dispatch_record(Manager *m, const EventRecord *rec)
+{
+	const ProcEvent *ev = rec->ev;
+	const Process *p = rec->proc;
+	_cleanup_free_ char *cmdline = NULL;
+	MatchInput in = {
+		.type = ev->type,
+		.uid = -1,
+		.gid = -1,
+		.exit_code = -1,
+		.lifetime_usec = UINT64_MAX,
+	};
+	RateLimit *rl;
+	Rule *rule;
+	int prio;
+
+	if (p) {
+		in.comm = p->comm;
+		in.exe = p->exe;
+		in.unit = p->unit;
+		in.cgroup = p->cgroup;
+		in.uid = p->euid == (uid_t)-1 ? -1 : (int64_t)p->euid;
+		in.gid = p->egid == (gid_t)-1 ? -1 : (int64_t)p->egid;
+		if (m->need_cmdline && p->argv_len > 0)
+			in.cmdline = cmdline = process_cmdline(p);
+	}
+	if (rec->parent) {
+		in.parent_comm = rec->parent->comm;
+		in.parent_exe = rec->parent->exe;
+	}
+	if (ev->type == PROC_EV_EXIT) {
+		in.exit_code = ev->exit.signal ? -1 : ev->exit.status;
+		in.exit_signal = ev->exit.signal;
+		if (rec->lifetime_ns != LIFETIME_UNKNOWN)
+			in.lifetime_usec = rec->lifetime_ns / NSEC_PER_USEC;
+	}
+
+	rule = rules_match(&m->config.rules, &in);
+	if (rule)
+		rule->stats.n_hits++;
+	if ((rule ? rule->action : m->config.default_action) == RULE_ACTION_IGNORE) {
+		m->n_ignored++;
+		return;
+	}
+	rl = rule ? &rule->rate : &m->config.default_rate;
+	if (!rate_limit_check(rl, now_usec(CLOCK_MONOTONIC))) {
+		m->n_suppressed++;
+		if (rule)
+			rule->stats.n_suppressed++;
+		return;
+	}
+	if (rule)
+		rule->stats.n_logged++;
+	prio = rule ? rule->priority : m->config.default_priority;
+	output_event(m, rec, prio, rule ? rule->name : NULL);
+}
+
+static int on_proc_event(const ProcEvent *ev, void *userdata)
+{
+	Manager *m = userdata;
+	EventRecord rec = { .ev = ev, .lifetime_ns = LIFETIME_UNKNOWN };
+	Process *p;
+
+	if (ev->type == PROC_EV_NONE) /* ACKs, ours or another listener's */
+		return 0;
+	m->n_events[ev->type]++;
+
+	p = proctable_apply(m->table, ev);
+	if (is_thread_event(ev) && !m->config.threads) {
+		m->n_thread_events++;
+		return 0;
+	}
+
+	rec.proc = p;
+	rec.parent = p ? proctable_get(m->table, p->ppid) : NULL;
+	rec.user = p ? proctable_user_name(m->table, p->euid) : NULL;
+	rec.realtime_usec = monotonic_to_realtime_usec(ev->timestamp_ns);
+	rec.record_argv = m->config.record_argv;
+	if (ev->type == PROC_EV_EXIT && p && p->start_ns > 0 && ev->timestamp_ns >= p->start_ns)
+		rec.lifetime_ns = ev->timestamp_ns - p->start_ns;
+
+	dispatch_record(m, &rec);
+
+	if (ev->type == PROC_EV_EXIT && ev->pid == ev->tgid)
+		proctable_remove(m->table, ev->tgid);
+	return 0;
+}
+
+static void report_suppressed_one(Manager *m, const char *rule, RateLimit *rl)
+{
+	uint64_t n = rate_limit_take_suppressed(rl);
+	char d[64];
+	Record r;
+
+	if (n == 0 || record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_SUPPRESSED) < 0)
+		return;
+	format_duration(d, sizeof(d), rl->interval * NSEC_PER_USEC);
+	record_message(&r, "Rule %s: %llu records suppressed (rate limit %u per %s).",
+		       rule ?: "(default)", (unsigned long long)n, rl->burst, d);
+	record_field(&r, "CNPROCD_RULE=%s", rule ?: "(default)");
+	record_field(&r, "CNPROCD_SUPPRESSED=%llu", (unsigned long long)n);
+	record_field(&r, "CNPROCD_RATE_LIMIT=%u/%llu", rl->burst, (unsigned long long)rl->interval);
+	(void)record_send(&r, m->record_target);
+}
+
+/* Nothing is silently missing: every suppressed record is accounted for here. */
+static void report_suppressed(Manager *m)
+{
+	for (size_t i = 0; i < m->config.rules.n; i++)
+		report_suppressed_one(m, m->config.rules.rules[i]->name,
+				      &m->config.rules.rules[i]->rate);
+	report_suppressed_one(m, NULL, &m->config.default_rate);
+}
+
+static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+
+	report_suppressed(m);
+	(void)sd_event_source_set_time(s, usec + REPORT_INTERVAL_USEC);
+	return 0;
+}
+
+static void check_loss(Manager *m)
+{
+	const NetlinkStats *s = netlink_stats(m->nl);
+	int64_t drops, lost;
+	Record r;
+
+	if (s->n_enobufs == m->last_enobufs)
+		return;
+	m->last_enobufs = s->n_enobufs;
+	drops = netlink_kernel_drops(m->nl);
+	lost = drops >= 0 ? drops - m->last_drops : -1;
+	if (drops >= 0)
+		m->last_drops = drops;
+	/* processes started during the loss would otherwise stay unknown */
+	(void)proctable_scan(m->table);
+
+	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)
+		return;
+	if (lost >= 0)
+		record_message(&r, "%lld process events lost: the receive queue overflowed "
+			       "(%llu times so far). Rescanned /proc.", (long long)lost,
+			       (unsigned long long)s->n_enobufs);
+	else
+		record_message(&r, "Process events lost: the receive queue overflowed (%llu "
+			       "times so far). Rescanned /proc.", (unsigned long long)s->n_enobufs);
+	if (lost >= 0)
+		record_field(&r, "CNPROCD_LOST=%lld", (long long)lost);
+	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
+	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
+	(void)record_send(&r, m->record_target);
+}
+
+static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	r = netlink_receive(m->nl, NETLINK_BATCH, on_proc_event, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to receive from the proc connector: %m");
+	check_loss(m);
+	if (m->output != OUTPUT_JOURNAL)
+		fflush(m->out);
+	return 0;
+}
+
+static int dump_one(const Process *p, void *userdata)
+{
+	Manager *m = userdata;
+	const char *user = proctable_user_name(m->table, p->euid);
+
+	if (m->output == OUTPUT_JSON)
+		output_json(m, format_process_json(p, user, m->config.record_argv));
+	else
+		format_process_console(m->out, p, user, m->config.record_argv);
+	return 0;
+}
+
+void manager_dump(Manager *m)
+{
+	if (m->output == OUTPUT_JOURNAL) {
+		log_info("Process table: %zu processes (the dump is printed on stdout only).",
+			 proctable_size(m->table));
+		return;
+	}
+	proctable_foreach(m->table, dump_one, m);
+	fflush(m->out);
+}
+
+static void record_rules_loaded(Manager *m, bool reload)
+{
+	Record r;
+
+	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_RULES_LOADED) < 0)
+		return;
+	record_message(&r, "%s %zu rules from %s (%u files, hash %016llx), default action %s.",
+		       reload ? "Reloaded" : "Loaded", m->config.rules.n, m->config_path,
+		       m->config.n_files, (unsigned long long)m->config.hash,
+		       rule_action_to_string(m->config.default_action));
+	record_field(&r, "CNPROCD_RULES=%zu", m->config.rules.n);
+	record_field(&r, "CNPROCD_CONFIG_FILE=%s", m->config_path);
+	record_field(&r, "CNPROCD_CONFIG_FILES=%u", m->config.n_files);
+	record_field(&r, "CNPROCD_CONFIG_HASH=%016llx", (unsigned long long)m->config.hash);
+	record_field(&r, "CNPROCD_RELOAD=%d", reload);
+	(void)record_send(&r, m->record_target);
+}
+
+/* Counters and rate windows of rules that survive a reload (matched by name). */
+static void carry_rule_state(Config *new, const Config *old)
+{
+	for (size_t i = 0; i < new->rules.n; i++) {
+		Rule *n = new->rules.rules[i];
+		const Rule *o = rule_set_find(&old->rules, n->name);
+
+		if (!o)
+			continue;
+		n->stats = o->stats;
+		if (n->rate.burst == o->rate.burst && n->rate.interval == o->rate.interval)
+			n->rate = o->rate;
+	}
+	if (new->default_rate.burst == old->default_rate.burst &&
+	    new->default_rate.interval == old->default_rate.interval)
+		new->default_rate = old->default_rate;
+}
+
+int manager_reload(Manager *m)
+{
+	ConfigError err = {};
+	Config c;
+	Record rec;
+	int r;
+
+	(void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu", now_usec(CLOCK_MONOTONIC));
+	r = config_load(m->config_path, m->config_required, &c, &err);
+	if (r < 0) {
+		m->n_reload_failures++;
+		if (record_begin(&rec, LOG_ERR, CNPROCD_MESSAGE_RELOAD_FAILED) == 0) {
+			if (err.line > 0)
+				record_message(&rec, "Reload failed, keeping the previous %zu rules: "
+					       "%s:%u: %s", m->config.rules.n, err.file, err.line,
+					       err.message);
+			else
+				record_message(&rec, "Reload failed, keeping the previous %zu rules: "
+					       "%s: %s", m->config.rules.n, err.file, err.message);
+			record_field(&rec, "CNPROCD_CONFIG_FILE=%s", err.file);
+			if (err.line > 0)
+				record_field(&rec, "CNPROCD_CONFIG_LINE=%u", err.line);
+			record_field(&rec, "CNPROCD_ERROR=%s", err.message);
+			(void)record_send(&rec, m->record_target);
+		}
+		(void)sd_notify(false, "READY=1");
+		return r;
+	}
+	config_apply_overrides(&c, &m->overrides);
+
+	/* old rules' pending counts are reported under the rules that produced them */
+	report_suppressed(m);
+	carry_rule_state(&c, &m->config);
+	if (c.rcvbuf != m->config.rcvbuf && netlink_set_rcvbuf(m->nl, c.rcvbuf) < 0)
+		log_warning("Could not change the receive buffer; it stays at %llu bytes.",
+			    (unsigned long long)netlink_rcvbuf(m->nl));
+	proctable_set_max(m->table, c.max_processes);
+
+	config_done(&m->config);
+	m->config = c;
+	manager_apply_config(m);
+	m->n_reloads++;
+	record_rules_loaded(m, true);
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)manager_reload(userdata);
+	return 0;
+}
+
+static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	manager_dump(userdata);
+	return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	Manager *m = userdata;
+
+	log_info("Received SIG%s, stopping.", sigabbrev_np((int)si->ssi_signo) ?: "?");
+	(void)sd_notify(false, "STOPPING=1");
+	return sd_event_exit(m->event, 0);
+}
+
+static int add_signal(Manager *m, int sig, sd_event_signal_handler_t h, const char *name,
+		      sd_event_source **ret)
+{
+	int r;
+
+	r = sd_event_add_signal(m->event, ret, sig, h, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch SIG%s: %m", sigabbrev_np(sig));
+	(void)sd_event_source_set_description(*ret, name);
+	return 0;
+}
+
+static void record_started(Manager *m)
+{
+	char kernel[128];
+	Record r;
+
+	kernel_release(kernel, sizeof(kernel));
+	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STARTED) < 0)
+		return;
+	/* the kernel reports (and charges) about twice the payload size it grants */
+	record_message(&r, "cnprocd %s started: kernel %s, receive buffer %llu bytes requested, "
+		       "%llu granted, %zu rules, %zu processes tracked.", PACKAGE_VERSION, kernel,
+		       (unsigned long long)m->config.rcvbuf,
+		       (unsigned long long)netlink_rcvbuf(m->nl), m->config.rules.n,
+		       proctable_size(m->table));
+	record_field(&r, "CNPROCD_VERSION=%s", PACKAGE_VERSION);
+	record_field(&r, "CNPROCD_KERNEL=%s", kernel);
+	record_field(&r, "CNPROCD_RCVBUF=%llu", (unsigned long long)netlink_rcvbuf(m->nl));
+	record_field(&r, "CNPROCD_RULES=%zu", m->config.rules.n);
+	record_field(&r, "CNPROCD_PROCESSES=%zu", proctable_size(m->table));
+	(void)record_send(&r, m->record_target);
+}
+
+int manager_start(Manager *m)
+{
+	sigset_t mask;
+	int r;
+
+	/* signals are blocked before anything else so none is lost during startup */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	r = netlink_open(m->config.rcvbuf, &m->nl);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open the proc connector: %s",
+				       netlink_strerror(r));
+
+	/* subscribe before scanning /proc: whatever starts meanwhile is seen as an
+	 * event, and events queued during the scan are applied after it */
+	r = netlink_subscribe(m->nl, m->ack_timeout, on_proc_event, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot subscribe to process events: %s",
+				       netlink_strerror(r));
+	r = proctable_scan(m->table);
+	if (r < 0)
+		return log_error_errno(r, "Initial scan of /proc failed: %m");
+
+	m->start_usec = now_usec(CLOCK_MONOTONIC);
+	record_started(m);
+	record_rules_loaded(m, false);
+
+	if (m->dump)
+		return 0;
+
+	r = sd_event_add_io(m->event, &m->netlink_src, netlink_fd(m->nl), EPOLLIN, on_netlink, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the connector socket: %m");
+	(void)sd_event_source_set_description(m->netlink_src, "cnprocd-netlink");
+
+	r = add_signal(m, SIGINT, on_exit_signal, "cnprocd-sigint", &m->sigint_src);
+	if (r >= 0)
+		r = add_signal(m, SIGTERM, on_exit_signal, "cnprocd-sigterm", &m->sigterm_src);
+	if (r >= 0)
+		r = add_signal(m, SIGHUP, on_sighup, "cnprocd-sighup", &m->sighup_src);
+	if (r >= 0)
+		r = add_signal(m, SIGUSR1, on_sigusr1, "cnprocd-sigusr1", &m->sigusr1_src);
+	if (r < 0)
+		return r;
+
+	r = sd_event_add_time_relative(m->event, &m->report_timer, CLOCK_MONOTONIC,
+				       REPORT_INTERVAL_USEC, 0, on_report_timer, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the report timer: %m");
+	(void)sd_event_source_set_description(m->report_timer, "cnprocd-report");
+	(void)sd_event_source_set_enabled(m->report_timer, SD_EVENT_ON);
+
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		log_warning_errno(r, "Failed to enable the watchdog: %m");
+
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+static void record_stopping(Manager *m)
+{
+	const NetlinkStats *s = netlink_stats(m->nl);
+	uint64_t total = 0;
+	Record r;
+
+	for (int i = 0; i < _PROC_EV_MAX; i++)
+		total += m->n_events[i];
+	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STOPPING) < 0)
+		return;
+	record_message(&r, "Stopped: %llu events received (%llu fork, %llu exec, %llu exit), "
+		       "%llu records written, %llu ignored, %llu suppressed, %llu thread "
+		       "events folded, %llu malformed, %llu unknown, %llu overflows, %llu lost "
+		       "in sequence, %zu processes tracked.",
+		       (unsigned long long)total, (unsigned long long)m->n_events[PROC_EV_FORK],
+		       (unsigned long long)m->n_events[PROC_EV_EXEC],
+		       (unsigned long long)m->n_events[PROC_EV_EXIT],
+		       (unsigned long long)m->n_records, (unsigned long long)m->n_ignored,
+		       (unsigned long long)m->n_suppressed, (unsigned long long)m->n_thread_events,
+		       (unsigned long long)s->n_malformed, (unsigned long long)s->n_unknown,
+		       (unsigned long long)s->n_enobufs, (unsigned long long)s->n_seq_lost,
+		       proctable_size(m->table));
+	record_field(&r, "CNPROCD_EVENTS=%llu", (unsigned long long)total);
+	record_field(&r, "CNPROCD_RECORDS=%llu", (unsigned long long)m->n_records);
+	record_field(&r, "CNPROCD_IGNORED=%llu", (unsigned long long)m->n_ignored);
+	record_field(&r, "CNPROCD_SUPPRESSED=%llu", (unsigned long long)m->n_suppressed);
+	record_field(&r, "CNPROCD_MALFORMED=%llu", (unsigned long long)s->n_malformed);
+	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
+	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
+	record_field(&r, "CNPROCD_RELOADS=%llu", (unsigned long long)m->n_reloads);
+	(void)record_send(&r, m->record_target);
+}
+
+int manager_run(Manager *m)
+{
+	int r, k;
+
+	if (m->dump) {
+		/* apply whatever arrived during the scan so the table is current */
+		r = netlink_receive(m->nl, UINT32_MAX >> 1, on_proc_event, m);
+		if (r < 0)
+			return log_error_errno(r, "Failed to receive events: %m");
+		manager_dump(m);
+		(void)netlink_unsubscribe(m->nl);
+		return 0;
+	}
+
+	r = sd_event_loop(m->event);
+	if (r < 0)
+		log_error_errno(r, "Event loop failed: %m");
+
+	/* tell the kernel we stopped listening, so it can stop generating events */
+	k = netlink_unsubscribe(m->nl);
+	if (k < 0)
+		log_warning_errno(k, "Failed to unsubscribe from process events: %m");
+	else
+		log_debug("Unsubscribed from process events (PROC_CN_MCAST_IGNORE sent).");
+	report_suppressed(m);
+	record_stopping(m);
+	return r;
+}

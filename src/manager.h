@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The Manager owns the event loop and every source, the connector socket, the
+ * process table and the configuration. No globals: everything hangs off it. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "conffile.h"
+#include "macro.h"
+#include "netlink.h"
+#include "proctable.h"
+
+typedef enum OutputMode {
+	OUTPUT_CONSOLE, /* one readable line per record on stdout */
+	OUTPUT_JSON,    /* one JSON object per line on stdout */
+	OUTPUT_JOURNAL, /* structured records to journald */
+} OutputMode;
+
+typedef struct ManagerOptions {
+	const char *config_path;
+	bool config_required;    /* given explicitly: missing is an error */
+	ConfigOverrides overrides;
+	bool json;
+	const char *proc_root;   /* "/proc" unless testing */
+	bool dump;               /* print the table after the initial scan, then exit */
+	usec_t ack_timeout;
+	int log_level;
+} ManagerOptions;
+
+typedef struct Manager {
+	sd_event *event;
+	sd_event_source *netlink_src;  /* "cnprocd-netlink" */
+	sd_event_source *sigint_src;   /* "cnprocd-sigint" */
+	sd_event_source *sigterm_src;  /* "cnprocd-sigterm" */
+	sd_event_source *sighup_src;   /* "cnprocd-sighup": reload */
+	sd_event_source *sigusr1_src;  /* "cnprocd-sigusr1": dump the table */
+	sd_event_source *report_timer; /* "cnprocd-report": suppressed-record counts */
+
+	Netlink *nl;
+	ProcTable *table;
+
+	Config config;
+	char *config_path;
+	bool config_required;
+	ConfigOverrides overrides;
+	bool json;
+	OutputMode output;
+	LogTarget record_target; /* where daemon records go: journal or console */
+	int log_level;
+	bool dump;
+	usec_t ack_timeout;
+	FILE *out;
+	bool need_cmdline;       /* some rule matches on cmdline */
+
+	usec_t start_usec;       /* CLOCK_MONOTONIC */
+	uint64_t n_events[_PROC_EV_MAX];
+	uint64_t n_records;      /* records written */
+	uint64_t n_ignored;      /* events an ignore action (or the default) dropped */
+	uint64_t n_suppressed;   /* records dropped by rate limits */
+	uint64_t n_thread_events; /* folded into their process */
+	uint64_t n_output_errors;
+	uint64_t n_reloads, n_reload_failures;
+	uint64_t last_enobufs;
+	int64_t last_drops;
+} Manager;
+
+int manager_new(const ManagerOptions *o, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Subscribe, scan /proc, wire the sources. Errors are logged. */
+int manager_start(Manager *m);
+/* Run until SIGINT/SIGTERM; then unsubscribe and log the final counters. */
+int manager_run(Manager *m);
+/* Re-read the configuration (SIGHUP); a bad one keeps the current rules. */
+int manager_reload(Manager *m);
+/* Print the process table to the output (SIGUSR1, --dump). */
+void manager_dump(Manager *m);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The proc connector socket (NETLINK_CONNECTOR, group CN_IDX_PROC) through libmnl:
+ * subscribe with an ACK wait, receive in bounded batches, account for every loss.
+ */
+
+#include <stdint.h>
+
+#include "cnproc.h"
+#include "macro.h"
+
+typedef struct NetlinkStats {
+	uint64_t n_datagrams;
+	uint64_t n_events;
+	uint64_t n_malformed; /* failed validation, skipped */
+	uint64_t n_unknown;   /* well-formed, unknown event type */
+	uint64_t n_foreign;   /* not sent by the kernel (spoofing attempt), dropped */
+	uint64_t n_enobufs;   /* receive queue overflowed (events lost) */
+	uint64_t n_seq_lost;  /* events missing from the per-CPU sequence */
+} NetlinkStats;
+
+typedef struct Netlink Netlink;
+
+/* Return < 0 from the callback to stop the batch and propagate the error. */
+typedef int (*netlink_event_cb)(const ProcEvent *ev, void *userdata);
+
+/* Open and bind; rcvbuf is the requested receive buffer in bytes (0: kernel default). */
+int netlink_open(uint64_t rcvbuf, Netlink **ret);
+Netlink *netlink_free(Netlink *nl);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Netlink *, netlink_free);
+
+/*
+ * Send PROC_CN_MCAST_LISTEN and wait up to timeout for the kernel's ACK.
+ * Events arriving meanwhile are passed to cb, not lost.
+ * -ETIMEDOUT: no ACK (we are not in the initial user/PID namespace).
+ */
+int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata);
+/* Send PROC_CN_MCAST_IGNORE (no-op if not subscribed). */
+int netlink_unsubscribe(Netlink *nl);
+
+/*
+ * Read up to max_datagrams without blocking and hand every event to cb.
+ * Returns the number of datagrams read (0: socket drained), or < 0 on a real error.
+ * ENOBUFS is counted, not returned.
+ */
+int netlink_receive(Netlink *nl, unsigned max_datagrams, netlink_event_cb cb, void *userdata);
+
+/* Resize the receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF); want in bytes. */
+int netlink_set_rcvbuf(Netlink *nl, uint64_t want);
+
+int netlink_fd(const Netlink *nl);
+uint64_t netlink_rcvbuf(const Netlink *nl);
+const NetlinkStats *netlink_stats(const Netlink *nl);
+/* The kernel's count of datagrams dropped on this socket (SO_MEMINFO), or < 0. */
+int64_t netlink_kernel_drops(const Netlink *nl);
+
+/* One-line explanation of a netlink_open/subscribe error for the operator. */
+const char *netlink_strerror(int error);

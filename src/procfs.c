@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "procfs.h"
+#include "util.h"
+
+/* Bounded strchr/memmem helpers over (buf, len): the input need not be NUL-terminated. */
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	return nl ? nl : end;
+}
+
+int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
+{
+	const char *end = buf + len, *open, *close = NULL;
+	char rest[512];
+	unsigned long long starttime;
+	int ppid, pid, n;
+	char state;
+	size_t l;
+
+	if (!buf || len == 0)
+		return -EBADMSG;
+	open = memchr(buf, '(', len);
+	if (!open)
+		return -EBADMSG;
+	for (const char *p = open; p < end; p++)
+		if (*p == ')')
+			close = p;
+	if (!close)
+		return -EBADMSG;
+
+	/* pid before the '(' */
+	l = (size_t)(open - buf);
+	if (l == 0 || l >= 16)
+		return -EBADMSG;
+	memcpy(rest, buf, l);
+	rest[l] = 0;
+	if (sscanf(rest, "%d %n", &pid, &n) != 1 || rest[n] != 0 || pid <= 0)
+		return -EBADMSG;
+
+	/* fields after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
+	 * starttime; copy a bounded NUL-terminated window to scan them */
+	l = MIN((size_t)(end - close - 1), sizeof(rest) - 1);
+	memcpy(rest, close + 1, l);
+	rest[l] = 0;
+	if (sscanf(rest,
+		   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &ppid, &starttime) != 3)
+		return -EBADMSG;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->pid = pid;
+	l = MIN((size_t)(close - open - 1), sizeof(ret->comm) - 1);
+	memcpy(ret->comm, open + 1, l);
+	ret->state = state;
+	ret->ppid = ppid;
+	ret->starttime = starttime;
+	return 0;
+}
+
+static int parse_ids(const char *p, const char *eol, unsigned *r, unsigned *e)
+{
+	char tmp[128];
+	size_t l = MIN((size_t)(eol - p), sizeof(tmp) - 1);
+
+	memcpy(tmp, p, l);
+	tmp[l] = 0;
+	return sscanf(tmp, "%u %u", r, e) == 2 ? 0 : -EBADMSG;
+}
+
+static int parse_int_field(const char *p, const char *eol, int *ret)
+{
+	char tmp[32];
+	size_t l = MIN((size_t)(eol - p), sizeof(tmp) - 1);
+
+	memcpy(tmp, p, l);
+	tmp[l] = 0;
+	return sscanf(tmp, "%d", ret) == 1 ? 0 : -EBADMSG;
+}
+
+int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned seen = 0;
+	ProcStatus s = {};
+
+	while (p < end) {
+		const char *eol = line_end(p, end);
+		size_t l = (size_t)(eol - p);
+		unsigned r, e;
+		int v;
+
+		if (l > 5 && memcmp(p, "Tgid:", 5) == 0 && parse_int_field(p + 5, eol, &v) == 0) {
+			s.tgid = v;
+			seen |= 1;
+		} else if (l > 5 && memcmp(p, "PPid:", 5) == 0 &&
+			   parse_int_field(p + 5, eol, &v) == 0) {
+			s.ppid = v;
+			seen |= 2;
+		} else if (l > 4 && memcmp(p, "Uid:", 4) == 0 && parse_ids(p + 4, eol, &r, &e) == 0) {
+			s.ruid = r;
+			s.euid = e;
+			seen |= 4;
+		} else if (l > 4 && memcmp(p, "Gid:", 4) == 0 && parse_ids(p + 4, eol, &r, &e) == 0) {
+			s.rgid = r;
+			s.egid = e;
+			seen |= 8;
+		}
+		p = eol + 1;
+	}
+	if (seen != 15)
+		return -EBADMSG;
+	*ret = s;
+	return 0;
+}
+
+int procfs_parse_cgroup(const char *buf, size_t len, char **ret_path)
+{
+	const char *p = buf, *end = buf + len, *v2 = NULL, *v1 = NULL, *v2e = NULL, *v1e = NULL;
+
+	while (p < end) {
+		const char *eol = line_end(p, end);
+		size_t l = (size_t)(eol - p);
+
+		if (l >= 3 && memcmp(p, "0::", 3) == 0) {
+			v2 = p + 3;
+			v2e = eol;
+		} else {
+			const char *c = memchr(p, ':', l);
+			if (c && (size_t)(eol - c) > 13 && memcmp(c + 1, "name=systemd:", 13) == 0) {
+				v1 = c + 14;
+				v1e = eol;
+			}
+		}
+		p = eol + 1;
+	}
+	/* hybrid hierarchy: the named systemd controller is the one units live in */
+	if (v1) {
+		v2 = v1;
+		v2e = v1e;
+	}
+	if (!v2 || v2 == v2e || *v2 != '/')
+		return -ENODATA;
+	*ret_path = strndup(v2, (size_t)(v2e - v2));
+	return *ret_path ? 0 : -ENOMEM;
+}
+
+static bool endswith(const char *s, size_t l, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	return l >= sl && memcmp(s + l - sl, suffix, sl) == 0;
+}
+
+static bool is_unit_name(const char *s, size_t l)
+{
+	static const char *const suffixes[] = {
+		".service", ".scope",	".socket", ".mount",	 ".swap",
+		".device",  ".timer",	".path",   ".automount", ".target",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+		if (endswith(s, l, suffixes[i]) && l > strlen(suffixes[i]))
+			return true;
+	return false;
+}
+
+/* First non-slice component of p, skipping slices; NULL if none or not a unit. */
+static const char *next_unit(const char *p, size_t *ret_len, const char **ret_rest)
+{
+	for (;;) {
+		const char *e;
+		size_t l;
+
+		p += strspn(p, "/");
+		if (!*p)
+			return NULL;
+		e = strchrnul(p, '/');
+		l = (size_t)(e - p);
+		if (endswith(p, l, ".slice")) {
+			p = e;
+			continue;
+		}
+		if (!is_unit_name(p, l))
+			return NULL;
+		*ret_len = l;
+		*ret_rest = e;
+		return p;
+	}
+}
+
+int cgroup_path_to_unit(const char *path, char **ret_unit)
+{
+	const char *u, *rest, *uu, *rest2;
+	size_t l, ll;
+
+	if (!path)
+		return -EINVAL;
+	u = next_unit(path, &l, &rest);
+	if (!u)
+		return -ENXIO;
+
+	/* the per-user manager: prefer the unit it runs the process in */
+	if (l > 13 && memcmp(u, "user@", 5) == 0 && endswith(u, l, ".service")) {
+		uu = next_unit(rest, &ll, &rest2);
+		if (uu) {
+			u = uu;
+			l = ll;
+		}
+	}
+	*ret_unit = strndup(u, l);
+	return *ret_unit ? 0 : -ENOMEM;
+}
+
+/* ENOENT for a missing PID dir and ESRCH from a dying task both mean "gone". */
+static int gone_errno(int e)
+{
+	return e == ENOENT || e == ESRCH ? -ESRCH : -e;
+}
+
+int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char **ret,
+		size_t *ret_len, bool *ret_truncated)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	char path[PATH_MAX];
+	size_t size = 0, alloc = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return gone_errno(errno);
+
+	/* read one byte past max: that is how "longer than max" is told from "exactly max" */
+	for (;;) {
+		ssize_t n;
+
+		if (size + 1 >= alloc) {
+			size_t na = alloc ? alloc * 2 : 1024;
+			char *nb;
+
+			if (alloc >= max + 2)
+				break;
+			na = MIN(na, max + 2);
+			nb = realloc(buf, na);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			alloc = na;
+		}
+		n = read(fd, buf + size, alloc - 1 - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return gone_errno(errno);
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	if (ret_truncated)
+		*ret_truncated = size > max;
+	size = MIN(size, max);
+	buf[size] = 0;
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = size;
+	return 0;
+}
+
+int procfs_read_link(const char *root, pid_t pid, const char *name, char **ret)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return gone_errno(errno);
+	target[n] = 0;
+	*ret = strdup(target);
+	return *ret ? 0 : -ENOMEM;
+}
+
+uint64_t procfs_ticks_to_monotonic_ns(uint64_t ticks)
+{
+	static long hz;
+	nsec_t boot_ns, mono, boot;
+
+	if (hz <= 0)
+		hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	boot_ns = ticks * (NSEC_PER_SEC / (nsec_t)hz);
+	/* starttime counts CLOCK_BOOTTIME, the connector CLOCK_MONOTONIC; they differ by
+	 * the time spent suspended */
+	mono = now_nsec(CLOCK_MONOTONIC);
+	boot = now_nsec(CLOCK_BOOTTIME);
+	return boot_ns > boot - mono ? boot_ns - (boot - mono) : 0;
+}

@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "procfs.h"
+#include "proctable.h"
+
+/* argv beyond this is cut (and flagged): bounded memory per process */
+#define ARGV_MAX (128 * 1024)
+#define USER_CACHE_MAX 256
+
+typedef struct UserCacheEntry {
+	uid_t uid;
+	char *name; /* NULL: uid has no passwd entry */
+} UserCacheEntry;
+
+struct ProcTable {
+	char *proc_root;
+	size_t max_entries;
+
+	/* open addressing, linear probing, keyed by pid; capacity is a power of two */
+	Process **slots;
+	size_t capacity;
+	size_t n;
+
+	UserCacheEntry users[USER_CACHE_MAX];
+	size_t n_users;
+
+	ProcTableStats stats;
+};
+
+static const char *const origin_table[_PROC_ORIGIN_MAX] = {
+	[PROC_ORIGIN_SCANNED] = "scanned",
+	[PROC_ORIGIN_FORK] = "fork",
+	[PROC_ORIGIN_EXEC] = "exec",
+	[PROC_ORIGIN_EVENT] = "event",
+};
+
+const char *proc_origin_to_string(ProcOrigin o)
+{
+	return o < _PROC_ORIGIN_MAX ? origin_table[o] : "unknown";
+}
+
+static size_t slot_of(const ProcTable *t, pid_t pid)
+{
+	/* Fibonacci hashing spreads sequential pids */
+	return (size_t)(((uint64_t)(uint32_t)pid * 11400714819323198485ULL) >> 32) &
+	       (t->capacity - 1);
+}
+
+static void process_free(Process *p)
+{
+	if (!p)
+		return;
+	free(p->exe);
+	free(p->argv);
+	free(p->cgroup);
+	free(p->unit);
+	free(p);
+}
+
+int proctable_new(const char *proc_root, size_t max_entries, ProcTable **ret)
+{
+	ProcTable *t;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->proc_root = strdup(proc_root ?: "/proc");
+	t->capacity = 1024;
+	t->slots = calloc(t->capacity, sizeof(Process *));
+	if (!t->proc_root || !t->slots) {
+		proctable_free(t);
+		return -ENOMEM;
+	}
+	t->max_entries = max_entries ?: SIZE_MAX;
+	*ret = t;
+	return 0;
+}
+
+ProcTable *proctable_free(ProcTable *t)
+{
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < t->capacity; i++)
+		process_free(t->slots[i]);
+	for (size_t i = 0; i < t->n_users; i++)
+		free(t->users[i].name);
+	free(t->slots);
+	free(t->proc_root);
+	free(t);
+	return NULL;
+}
+
+size_t proctable_size(const ProcTable *t)
+{
+	return t->n;
+}
+
+void proctable_set_max(ProcTable *t, size_t max_entries)
+{
+	t->max_entries = max_entries ?: SIZE_MAX;
+}
+
+const ProcTableStats *proctable_stats(const ProcTable *t)
+{
+	return &t->stats;
+}
+
+Process *proctable_get(const ProcTable *t, pid_t pid)
+{
+	for (size_t i = slot_of(t, pid);; i = (i + 1) & (t->capacity - 1)) {
+		Process *p = t->slots[i];
+		if (!p)
+			return NULL;
+		if (p->pid == pid)
+			return p;
+	}
+}
+
+static int table_grow(ProcTable *t)
+{
+	Process **old = t->slots;
+	size_t old_cap = t->capacity;
+
+	t->slots = calloc(old_cap * 2, sizeof(Process *));
+	if (!t->slots) {
+		t->slots = old;
+		return -ENOMEM;
+	}
+	t->capacity = old_cap * 2;
+	for (size_t i = 0; i < old_cap; i++) {
+		size_t j;
+
+		if (!old[i])
+			continue;
+		for (j = slot_of(t, old[i]->pid); t->slots[j]; j = (j + 1) & (t->capacity - 1))
+			;
+		t->slots[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static Process *process_new(pid_t pid, ProcOrigin origin)
+{
+	Process *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->origin = origin;
+	p->uid = p->euid = (uid_t)-1;
+	p->gid = p->egid = (gid_t)-1;
+	return p;
+}
+
+/* Insert p (its pid must be absent); takes ownership. -ENOSPC if full. */
+static int table_insert(ProcTable *t, Process *p)
+{
+	size_t i;
+
+	if (t->n >= t->max_entries) {
+		t->stats.n_full++;
+		process_free(p);
+		return -ENOSPC;
+	}
+	/* keep load under 70% so probe chains stay short */
+	if ((t->n + 1) * 10 > t->capacity * 7 && table_grow(t) < 0) {
+		process_free(p);
+		return -ENOMEM;
+	}
+	for (i = slot_of(t, p->pid); t->slots[i]; i = (i + 1) & (t->capacity - 1))
+		;
+	t->slots[i] = p;
+	t->n++;
+	t->stats.n_added++;
+	return 0;
+}
+
+/* Insert a new entry for pid (caller checked it is absent). NULL if full or OOM. */
+static Process *table_add(ProcTable *t, pid_t pid, ProcOrigin origin)
+{
+	Process *p = process_new(pid, origin);
+
+	if (!p || table_insert(t, p) < 0)
+		return NULL;
+	return p;
+}
+
+void proctable_remove(ProcTable *t, pid_t pid)
+{
+	size_t i, j;
+
+	for (i = slot_of(t, pid);; i = (i + 1) & (t->capacity - 1)) {
+		if (!t->slots[i])
+			return;
+		if (t->slots[i]->pid == pid)
+			break;
+	}
+	process_free(t->slots[i]);
+	t->slots[i] = NULL;
+	t->n--;
+	t->stats.n_removed++;
+
+	/* backward-shift deletion: pull later members of the probe chain into the hole */
+	for (j = (i + 1) & (t->capacity - 1); t->slots[j]; j = (j + 1) & (t->capacity - 1)) {
+		size_t home = slot_of(t, t->slots[j]->pid);
+
+		/* move j to i unless its home lies cyclically within (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			t->slots[i] = t->slots[j];
+			t->slots[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *userdata),
+		      void *userdata)
+{
+	for (size_t i = 0; i < t->capacity; i++) {
+		int r;
+
+		if (!t->slots[i])
+			continue;
+		r = cb(t->slots[i], userdata);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int replace_str(char **dst, char *src)
+{
+	free(*dst);
+	*dst = src;
+	return 0;
+}
+
+/* Copy what a forked child inherits from its parent, without touching /proc. */
+static int process_inherit(Process *child, const Process *parent)
+{
+	memcpy(child->comm, parent->comm, sizeof(child->comm));
+	child->uid = parent->uid;
+	child->euid = parent->euid;
+	child->gid = parent->gid;
+	child->egid = parent->egid;
+	child->kernel_thread = parent->kernel_thread;
+	if (parent->exe && !(child->exe = strdup(parent->exe)))
+		return -ENOMEM;
+	if (parent->argv_len > 0) {
+		child->argv = malloc(parent->argv_len);
+		if (!child->argv)
+			return -ENOMEM;
+		memcpy(child->argv, parent->argv, parent->argv_len);
+		child->argv_len = parent->argv_len;
+		child->argv_truncated = parent->argv_truncated;
+	}
+	if (parent->cgroup && !(child->cgroup = strdup(parent->cgroup)))
+		return -ENOMEM;
+	if (parent->unit && !(child->unit = strdup(parent->unit)))
+		return -ENOMEM;
+	return 0;
+}
+
+int proctable_refresh(ProcTable *t, Process *p)
+{
+	_cleanup_free_ char *stat = NULL, *status = NULL, *cgroup = NULL;
+	char *argv = NULL, *exe = NULL, *path = NULL;
+	size_t len, argv_len = 0;
+	bool truncated = false;
+	ProcStatus st;
+	ProcStat ps;
+	int r;
+
+	/* stat first: if the process is already gone, nothing else is worth trying */
+	r = procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL);
+	if (r < 0)
+		goto fail;
+	r = procfs_parse_stat(stat, len, &ps);
+	if (r < 0)
+		return r;
+	memcpy(p->comm, ps.comm, sizeof(p->comm));
+	p->ppid = ps.ppid;
+	p->state = ps.state;
+	if (p->start_ns == 0)
+		p->start_ns = procfs_ticks_to_monotonic_ns(ps.starttime);
+
+	r = procfs_read(t->proc_root, p->pid, "status", 16384, &status, &len, NULL);
+	if (r < 0)
+		goto fail;
+	if (procfs_parse_status(status, len, &st) == 0) {
+		p->uid = st.ruid;
+		p->euid = st.euid;
+		p->gid = st.rgid;
+		p->egid = st.egid;
+	}
+
+	r = procfs_read(t->proc_root, p->pid, "cmdline", ARGV_MAX, &argv, &argv_len, &truncated);
+	if (r < 0)
+		goto fail;
+	/* kernel threads have an empty cmdline */
+	p->kernel_thread = argv_len == 0 && ps.ppid <= 2 && p->pid != 1;
+	free(p->argv);
+	p->argv = argv;
+	p->argv_len = argv_len;
+	p->argv_truncated = truncated;
+
+	/* exe needs ptrace access to the target: EACCES is expected for some processes */
+	r = procfs_read_link(t->proc_root, p->pid, "exe", &exe);
+	if (r == -ENOMEM)
+		return r;
+	replace_str(&p->exe, r < 0 ? NULL : exe);
+
+	r = procfs_read(t->proc_root, p->pid, "cgroup", 16384, &cgroup, &len, NULL);
+	if (r < 0)
+		goto fail;
+	if (procfs_parse_cgroup(cgroup, len, &path) == 0) {
+		char *unit = NULL;
+
+		replace_str(&p->cgroup, path);
+		r = cgroup_path_to_unit(path, &unit);
+		if (r == -ENOMEM)
+			return r;
+		replace_str(&p->unit, r < 0 ? NULL : unit);
+	}
+	return 0;
+
+fail:
+	if (r == -ESRCH)
+		t->stats.n_vanished++;
+	return r;
+}
+
+static bool pid_is_thread_of_other(const ProcEvent *ev)
+{
+	return ev->pid != ev->tgid;
+}
+
+static Process *get_or_add(ProcTable *t, pid_t pid, ProcOrigin origin, bool *ret_new)
+{
+	Process *p = proctable_get(t, pid);
+
+	*ret_new = false;
+	if (p)
+		return p;
+	p = table_add(t, pid, origin);
+	*ret_new = !!p;
+	return p;
+}
+
+Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
+{
+	Process *p, *parent;
+	bool created;
+
+	switch (ev->type) {
+	case PROC_EV_NONE:
+		return NULL;
+
+	case PROC_EV_FORK:
+		if (pid_is_thread_of_other(ev))
+			return proctable_get(t, ev->tgid);
+		p = get_or_add(t, ev->pid, PROC_ORIGIN_FORK, &created);
+		if (!p)
+			return NULL;
+		/* a scanned entry raced with its own fork event: the event is authoritative */
+		p->origin = PROC_ORIGIN_FORK;
+		p->ppid = ev->fork.parent_tgid;
+		p->start_ns = ev->timestamp_ns;
+		if (!created)
+			return p;
+		parent = proctable_get(t, ev->fork.parent_tgid);
+		if (parent) {
+			if (process_inherit(p, parent) < 0)
+				log_oom();
+		} else
+			(void)proctable_refresh(t, p);
+		return p;
+
+	case PROC_EV_EXEC:
+		p = get_or_add(t, ev->tgid, PROC_ORIGIN_EXEC, &created);
+		if (!p)
+			return NULL;
+		if (created)
+			p->start_ns = 0; /* unknown: taken from /proc below */
+		p->exec_seen = true;
+		(void)proctable_refresh(t, p);
+		return p;
+
+	default:
+		break;
+	}
+
+	/* every other event updates an existing process, or creates one from /proc */
+	p = get_or_add(t, ev->tgid, PROC_ORIGIN_EVENT, &created);
+	if (!p)
+		return NULL;
+	if (created && ev->type != PROC_EV_EXIT)
+		(void)proctable_refresh(t, p);
+
+	switch (ev->type) {
+	case PROC_EV_UID:
+		if (!pid_is_thread_of_other(ev)) {
+			p->uid = ev->id.real;
+			p->euid = ev->id.effective;
+		}
+		break;
+	case PROC_EV_GID:
+		if (!pid_is_thread_of_other(ev)) {
+			p->gid = ev->id.real;
+			p->egid = ev->id.effective;
+		}
+		break;
+	case PROC_EV_COMM:
+		if (!pid_is_thread_of_other(ev))
+			memcpy(p->comm, ev->comm.comm, sizeof(p->comm));
+		break;
+	case PROC_EV_EXIT:
+		if (!pid_is_thread_of_other(ev) && ev->exit.parent_tgid > 0)
+			p->ppid = ev->exit.parent_tgid;
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+int proctable_scan(ProcTable *t)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	unsigned added = 0;
+
+	d = opendir(t->proc_root);
+	if (!d)
+		return log_error_errno(errno, "Failed to open %s: %m", t->proc_root);
+	t->stats.n_scans++;
+
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+		Process *p;
+		int r;
+
+		pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (proctable_get(t, (pid_t)pid))
+			continue;
+		/* read before inserting: a process gone between readdir and read is
+		 * normal and must leave no trace */
+		p = process_new((pid_t)pid, PROC_ORIGIN_SCANNED);
+		if (!p)
+			return -ENOMEM;
+		r = proctable_refresh(t, p);
+		if (r == -ENOMEM) {
+			process_free(p);
+			return r;
+		}
+		if (r < 0) {
+			process_free(p);
+			continue;
+		}
+		/* zombies are dead already and will produce no exit event */
+		if (p->state == 'Z' || p->state == 'X') {
+			process_free(p);
+			continue;
+		}
+		r = table_insert(t, p);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			continue;
+		added++;
+	}
+	log_debug("Scan of %s added %u processes, %zu tracked.", t->proc_root, added, t->n);
+	return (int)added;
+}
+
+const char *proctable_user_name(ProcTable *t, uid_t uid)
+{
+	struct passwd *pw;
+	char *name = NULL;
+
+	if (uid == (uid_t)-1)
+		return NULL;
+	for (size_t i = 0; i < t->n_users; i++)
+		if (t->users[i].uid == uid)
+			return t->users[i].name;
+
+	/* NSS may be slow; the cache keeps this off the per-event path */
+	pw = getpwuid(uid);
+	if (pw)
+		name = strdup(pw->pw_name);
+	if (t->n_users < USER_CACHE_MAX) {
+		t->users[t->n_users].uid = uid;
+		t->users[t->n_users].name = name;
+		t->n_users++;
+		return name;
+	}
+	/* cache full: answer, but keep no copy */
+	free(name);
+	return pw ? pw->pw_name : NULL;
+}
+
+char *process_cmdline(const Process *p)
+{
+	size_t len = p->argv_len;
+	char *s;
+
+	/* cmdline usually ends with a NUL; drop it so there is no trailing space */
+	if (len > 0 && p->argv[len - 1] == 0)
+		len--;
+	s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		s[i] = p->argv[i] ? p->argv[i] : ' ';
+	s[len] = 0;
+	return s;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The live process table: one entry per process (thread group), created from fork
+ * and exec events or from the /proc scan, enriched from /proc, removed on exit.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cnproc.h"
+
+typedef enum ProcOrigin {
+	PROC_ORIGIN_SCANNED,  /* found by a /proc scan, started before we looked */
+	PROC_ORIGIN_FORK,     /* seen from its fork */
+	PROC_ORIGIN_EXEC,     /* first seen at exec (its fork was missed) */
+	PROC_ORIGIN_EVENT,    /* first seen through some other event */
+	_PROC_ORIGIN_MAX,
+} ProcOrigin;
+
+typedef struct Process {
+	pid_t pid; /* the thread group id: threads are folded into it */
+	pid_t ppid;
+	char comm[16];
+	char *exe;          /* NULL if unknown (vanished, kernel thread, no permission) */
+	char *argv;         /* raw /proc/PID/cmdline: NUL-separated, argv_len bytes */
+	size_t argv_len;
+	bool argv_truncated;
+	uid_t uid, euid;
+	gid_t gid, egid;
+	char *cgroup;
+	char *unit;
+	uint64_t start_ns;  /* CLOCK_MONOTONIC, the clock of the connector's timestamps */
+	ProcOrigin origin;
+	char state;         /* from the last /proc read */
+	bool exec_seen;
+	bool kernel_thread;
+} Process;
+
+typedef struct ProcTableStats {
+	uint64_t n_added, n_removed;
+	uint64_t n_full;      /* processes not tracked because the table was full */
+	uint64_t n_vanished;  /* /proc reads that found the process already gone */
+	uint64_t n_scans;
+} ProcTableStats;
+
+typedef struct ProcTable ProcTable;
+
+int proctable_new(const char *proc_root, size_t max_entries, ProcTable **ret);
+ProcTable *proctable_free(ProcTable *t);
+
+size_t proctable_size(const ProcTable *t);
+/* Change the bound; entries beyond it are kept (they leave as they exit). */
+void proctable_set_max(ProcTable *t, size_t max_entries);
+const ProcTableStats *proctable_stats(const ProcTable *t);
+Process *proctable_get(const ProcTable *t, pid_t pid);
+
+/* Walk all entries (order unspecified); stop early if cb returns non-zero. */
+int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *userdata),
+		      void *userdata);
+
+/*
+ * Scan /proc and add every live process not already known (zombies skipped: they
+ * are dead and produce no further event). Known entries are kept: events are newer.
+ */
+int proctable_scan(ProcTable *t);
+
+/*
+ * Apply one event. Returns the process the event is about (created if needed and
+ * possible; NULL if the table is full or the event concerns no process, e.g. ACK).
+ * For EXIT the entry stays until proctable_remove() so its data can still be reported.
+ * Thread events (pid != tgid) update the owning process only.
+ */
+Process *proctable_apply(ProcTable *t, const ProcEvent *ev);
+void proctable_remove(ProcTable *t, pid_t pid);
+
+/* Re-read /proc for one entry (exe, argv, ids, cgroup...). -ESRCH when it is gone. */
+int proctable_refresh(ProcTable *t, Process *p);
+
+/* User name of a uid, cached; NULL if it has none. */
+const char *proctable_user_name(ProcTable *t, uid_t uid);
+
+/* Cmdline rendered as a single string, arguments separated by spaces (not escaped). */
+char *process_cmdline(const Process *p);
+
+const char *proc_origin_to_string(ProcOrigin o);

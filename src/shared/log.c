@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+static LogTarget log_target = LOG_TARGET_CONSOLE;
+static int log_max_level = LOG_INFO;
+
+static const char *const log_target_table[_LOG_TARGET_MAX] = {
+	[LOG_TARGET_AUTO] = "auto",
+	[LOG_TARGET_CONSOLE] = "console",
+	[LOG_TARGET_JOURNAL] = "journal",
+};
+
+const char *log_target_to_string(LogTarget t)
+{
+	return t >= 0 && t < _LOG_TARGET_MAX ? log_target_table[t] : NULL;
+}
+
+LogTarget log_target_from_string(const char *s)
+{
+	for (int i = 0; s && i < _LOG_TARGET_MAX; i++)
+		if (strcmp(s, log_target_table[i]) == 0)
+			return (LogTarget)i;
+	return _LOG_TARGET_INVALID;
+}
+
+LogTarget log_target_resolve(LogTarget t)
+{
+	if (t != LOG_TARGET_AUTO)
+		return t;
+	/* systemd sets JOURNAL_STREAM when stderr goes to journald */
+	return getenv("JOURNAL_STREAM") ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE;
+}
+
+void log_setup(LogTarget target, int max_level)
+{
+	log_target = log_target_resolve(target);
+	log_max_level = max_level;
+}
+
+int log_get_max_level(void)
+{
+	return log_max_level;
+}
+
+LogTarget log_get_target(void)
+{
+	return log_target;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	error = abs(error);
+	if (level > log_max_level)
+		return -error;
+
+	/* %m must see the caller's error, not whatever errno is by now */
+	errno = error;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (log_target == LOG_TARGET_JOURNAL) {
+		if (error)
+			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "ERRNO=%d", error,
+					"CODE_FILE=%s", file, "CODE_LINE=%d", line, NULL);
+		else
+			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "CODE_FILE=%s",
+					file, "CODE_LINE=%d", line, NULL);
+	} else
+		fprintf(stderr, "cnprocd: %s\n", msg);
+
+	return -error;
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A child with a unique marker in its argv exits with 3: cnprocd must report its
+# fork, its exec (argv, exe) and its exit (code 3, lifetime > 0, right parent).
+. "$TEST_LIB"
+require_root
+
+start_daemon --json -c "$CNPROCD_CONF"
+
+marker="cnprocd-live-$$-$(date +%s%N)"
+sh -c 'sleep 0.1; exit 3' "$marker" &
+child=$!
+wait "$child"
+[ $? = 3 ] || fail "child did not exit with 3"
+me=$$
+sh_exe=$(readlink -f /bin/sh)
+
+expect_json ".event == \"exit\" and .pid == $child"
+expect_json ".event == \"fork\" and .pid == $child and .tgid == $child and .parent_tgid == $me"
+pass "fork of $child from $me"
+
+expect_json ".event == \"exec\" and .pid == $child and .argv == [\"sh\", \"-c\", \"sleep 0.1; exit 3\", \"$marker\"] and .exe == \"$sh_exe\" and .ppid == $me"
+pass "exec with argv and exe $sh_exe"
+
+expect_json ".event == \"exit\" and .pid == $child and .exit_code == 3 and .exit_signal == 0 and .lifetime_usec > 0 and .ppid == $me and .parent_tgid == $me"
+life=$(json_get ".event == \"exit\" and .pid == $child" | jq .lifetime_usec)
+[ "$life" -ge 100000 ] || fail "lifetime $life us is shorter than the child's 0.1 s sleep"
+pass "exit code 3, lifetime $life us"
+
+# killed by a signal: no exit code, the signal instead
+sh -c 'kill -KILL $$' "$marker-kill" &
+killed=$!
+wait "$killed"
+expect_json ".event == \"exit\" and .pid == $killed and .exit_code == null and .exit_signal == 9 and .core_dumped == false"
+pass "exit by SIGKILL"
+
+# a uid change is reported with the new ids, and the exec after it runs as that user
+setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c ': '"$marker-uid" &
+uidp=$!
+wait "$uidp"
+expect_json ".event == \"uid\" and .pid == $uidp and .new_uid == 65534 and .new_euid == 65534"
+expect_json ".event == \"exec\" and .pid == $uidp and .euid == 65534 and (.argv | index(\": $marker-uid\")) != null"
+pass "uid change to 65534"
+
+# threads are folded: a multi-threaded process produces no thread fork/exit records
+stop_daemon || fail "daemon did not exit cleanly"
+if jq -e -c 'select(.pid != .tgid and .event != "coredump")' "$T/out" | grep -q .; then
+	fail "thread events reported although threads are folded by default"
+fi
+pass "no thread events"
