@@ -96,7 +96,9 @@ void format_event_message(FILE *f, const EventRecord *rec)
 	case PROC_EV_EXEC:
 		if (p) {
 			fput_field(f, "exe", p->exe ?: "?");
-			if (rec->record_argv) {
+			if (p->unread)
+				fputs(" argv=? (exited before it could be read)", f);
+			else if (rec->record_argv) {
 				fputs(" argv=[", f);
 				fputs_argv(f, p->argv ?: "", p->argv_len);
 				fputs(p->argv_truncated ? " …]" : "]", f);
@@ -193,8 +195,11 @@ static int process_to_json(json_t *o, const Process *p, const char *user, bool r
 	r |= json_object_set_new(o, "ppid", json_integer(p->ppid));
 	r |= json_object_set_new(o, "comm", json_str_or_null(p->comm));
 	r |= json_object_set_new(o, "exe", json_str_or_null(p->exe));
+	if (p->unread)
+		r |= json_object_set_new(o, "unread", json_true());
 	if (record_argv) {
-		r |= json_object_set_new(o, "argv", format_argv_json(p->argv, p->argv_len));
+		r |= json_object_set_new(o, "argv", p->unread ? json_null() :
+					 format_argv_json(p->argv, p->argv_len));
 		if (p->argv_truncated)
 			r |= json_object_set_new(o, "argv_truncated", json_true());
 	}

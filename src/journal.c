@@ -162,6 +162,8 @@ int journal_send_event(const EventRecord *rec, int priority, const char *rule)
 			_cleanup_free_ char *cmdline = process_cmdline(p);
 			record_str(&r, "CNPROCD_CMDLINE", cmdline);
 		}
+		if (p->unread)
+			record_field(&r, "CNPROCD_UNREAD=1");
 		record_str(&r, "CNPROCD_UNIT", p->unit);
 		record_str(&r, "CNPROCD_CGROUP", p->cgroup);
 	}

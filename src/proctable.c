@@ -391,7 +391,17 @@ Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
 		if (created)
 			p->start_ns = 0; /* unknown: taken from /proc below */
 		p->exec_seen = true;
-		(void)proctable_refresh(t, p);
+		if (proctable_refresh(t, p) < 0) {
+			/* gone (or unreadable) already: what fork copied from the parent
+			 * describes the old program, so drop it rather than mislabel */
+			free(p->exe);
+			free(p->argv);
+			p->exe = p->argv = NULL;
+			p->argv_len = 0;
+			p->argv_truncated = false;
+			p->unread = true;
+		} else
+			p->unread = false;
 		return p;
 
 	default:

@@ -37,6 +37,8 @@ typedef struct Process {
 	ProcOrigin origin;
 	char state;         /* from the last /proc read */
 	bool exec_seen;
+	bool unread;        /* its /proc could not be read after its exec: exe and argv
+			     * unknown (never the parent's, which it no longer runs) */
 	bool kernel_thread;
 } Process;
 

@@ -295,6 +295,10 @@ char *format_duration(char *buf, size_t size, nsec_t ns)
 
 	if (us < 1000)
 		snprintf(buf, size, "%lluus", us);
+	else if (us < 60 * USEC_PER_SEC && us % USEC_PER_SEC == 0)
+		snprintf(buf, size, "%llus", us / USEC_PER_SEC);
+	else if (us < USEC_PER_SEC && us % 1000 == 0)
+		snprintf(buf, size, "%llums", us / 1000);
 	else if (us < USEC_PER_SEC)
 		snprintf(buf, size, "%llu.%03llums", us / 1000, us % 1000);
 	else if (us < 60 * USEC_PER_SEC)

@@ -5,6 +5,19 @@
 set -u
 
 : "${CNPROCD:=$(pwd)/cnprocd}"
+
+# Tests that set NEED_JOURNAL=1 before sourcing this file run in a private mount
+# namespace with a journald of their own (start_journal), so they neither see nor
+# touch the host's journal.
+if [ "${NEED_JOURNAL:-0}" = 1 ] && [ -z "${CNPROCD_TEST_NS:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (private journald)"; exit 77; }
+	for c in unshare journalctl; do
+		command -v "$c" >/dev/null 2>&1 || { echo "SKIP: $c is not installed"; exit 77; }
+	done
+	unshare -m --propagation private true 2>/dev/null ||
+		{ echo "SKIP: cannot create a mount namespace here"; exit 77; }
+	CNPROCD_TEST_NS=1 exec unshare -m --propagation private /bin/sh "$0" "$@"
+fi
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "/tmp/cnprocd-$TEST_NAME.XXXXXX")
 DAEMON_PID=
@@ -20,12 +33,12 @@ cleanup() {
 trap cleanup EXIT
 
 skip() {
-	echo "SKIP: $*"
+	printf "SKIP: %s\n" "$*"
 	exit 77
 }
 
 fail() {
-	echo "FAIL: $*"
+	printf "FAIL: %s\n" "$*"
 	if [ -s "$T/err" ]; then
 		echo "--- daemon stderr:"
 		tail -n 30 "$T/err"
@@ -34,7 +47,7 @@ fail() {
 }
 
 pass() {
-	echo "PASS: $*"
+	printf "PASS: %s\n" "$*"
 }
 
 need() {
@@ -65,8 +78,11 @@ wait_for() {
 	return 1
 }
 
+# the "started" record: on stderr, or in the private journal with --log-target=journal
 started() {
-	grep -q "started:" "$T/err" 2>/dev/null
+	grep -q "started:" "$T/err" 2>/dev/null && return 0
+	[ -n "${CNPROCD_TEST_NS:-}" ] && [ -n "${DAEMON_PID:-}" ] &&
+		journal_has true MESSAGE_ID=acfe3edfaca44d72a237845732944cfd _PID="$DAEMON_PID"
 }
 
 # start_daemon ARGS...: run cnprocd in the background, stdout to $T/out, stderr to $T/err
@@ -96,4 +112,63 @@ json_get() {
 
 expect_json() {
 	wait_for "$T/out" "${2:-10}" json_has "$1" || fail "no event matching: $1"
+}
+
+JOURNALD=
+for _j in /lib/systemd/systemd-journald /usr/lib/systemd/systemd-journald; do
+	[ -x "$_j" ] && JOURNALD=$_j && break
+done
+
+# start_journal: tmpfs on /run/systemd, /run/log and /var/log/journal (private to
+# this namespace), then a real systemd-journald listening there.
+start_journal() {
+	[ -n "${CNPROCD_TEST_NS:-}" ] || fail "start_journal outside the private namespace"
+	[ -n "$JOURNALD" ] || skip "systemd-journald is not installed"
+	mkdir -p /var/log/journal /var/lib/systemd/catalog
+	for d in /run/systemd /run/log /var/log/journal /var/lib/systemd/catalog; do
+		mount -t tmpfs tmpfs "$d" || fail "cannot mount tmpfs on $d"
+	done
+	"$JOURNALD" >"$T/journald.log" 2>&1 &
+	KEEP_PIDS="$KEEP_PIDS $!"
+	wait_for /run/systemd/journal/socket 10 test -S /run/systemd/journal/socket ||
+		fail "journald did not start: $(cat "$T/journald.log")"
+}
+
+# Marked children in these tests live 50 ms (sh -c 'sleep 0.05' MARKER): rules match
+# on the command line, which is read from /proc at exec, and a process that is
+# gone before cnprocd reads it is reported without one ("unread").
+
+# journal_json MATCHES...: records of this boot as JSON lines, journalctl matches
+journal_json() {
+	journalctl --no-pager -q -o json "$@" 2>/dev/null
+}
+
+# journal_has JQFILTER MATCHES...: a record matching both exists
+journal_has() {
+	_f=$1
+	shift
+	# a record lacking a field must not abort jq for the records after it
+	journal_json "$@" | jq -e -c "select(($_f)? // false)" 2>/dev/null | grep -q .
+}
+
+# expect_journal JQFILTER MATCHES...
+expect_journal() {
+	_f=$1
+	shift
+	wait_for - 10 journal_has "$_f" "$@" || fail "no journal record matching: $_f $*"
+}
+
+# journal_bytes FIELD MATCHES...: the field of the first matching record as
+# decimal byte values (journalctl gives binary or non-UTF-8 values as byte arrays)
+journal_bytes() {
+	_fld=$1
+	shift
+	journal_json "$@" | head -n 1 |
+		jq -r --arg f "$_fld" '.[$f] | if type == "array" then map(tostring) | join(" ")
+			else error("not a byte array") end'
+}
+
+# bytes_of: stdin as decimal byte values
+bytes_of() {
+	od -An -tu1 -v | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }

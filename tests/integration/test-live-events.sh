@@ -5,7 +5,7 @@
 . "$TEST_LIB"
 require_root
 
-start_daemon --json -c "$CNPROCD_CONF"
+start_daemon --json -c "$ALL_EVENTS_CONF"
 
 marker="cnprocd-live-$$-$(date +%s%N)"
 sh -c 'sleep 0.1; exit 3' "$marker" &

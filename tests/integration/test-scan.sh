@@ -12,7 +12,7 @@ KEEP_PIDS=$early
 sleep 1.2
 
 # --dump: scan, print the table, exit
-"$CNPROCD" --dump --json -c "$CNPROCD_CONF" >"$T/out" 2>"$T/err" || fail "--dump failed"
+"$CNPROCD" --dump --json -c "$ALL_EVENTS_CONF" >"$T/out" 2>"$T/err" || fail "--dump failed"
 expect_json ".event == \"process\" and .pid == $early and .origin == \"scanned\" and .argv == [\"sh\", \"-c\", \"sleep 30; : $marker\"] and .comm == \"sh\" and .ppid == $$" 1
 pass "--dump lists the pre-existing process $early"
 n=$(jq -c 'select(.event == "process")' "$T/out" | wc -l)
@@ -21,7 +21,7 @@ procs=$(ls -d /proc/[0-9]* | wc -l)
 pass "--dump listed $n processes (/proc had $procs)"
 
 # the running daemon answers SIGUSR1 with its table
-start_daemon --json -c "$CNPROCD_CONF"
+start_daemon --json -c "$ALL_EVENTS_CONF"
 kill -USR1 "$DAEMON_PID"
 expect_json ".event == \"process\" and .pid == $early and .origin == \"scanned\""
 pass "SIGUSR1 table holds $early"

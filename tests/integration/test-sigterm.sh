@@ -8,7 +8,7 @@ need strace
 
 for sig in TERM INT; do
 	strace -f -qq -e trace=sendto -e signal=none -o "$T/strace" \
-		"$CNPROCD" --json -c "$CNPROCD_CONF" >"$T/out" 2>"$T/err" &
+		"$CNPROCD" --json -c "$ALL_EVENTS_CONF" >"$T/out" 2>"$T/err" &
 	tracer=$!
 	wait_for "$T/err" 20 started || fail "daemon did not start under strace"
 	pid=$(pgrep -o -P "$tracer" -x cnprocd) || fail "no daemon process under strace"
