@@ -9,8 +9,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS="autoconf automake make gcc pkg-config libsystemd-dev libmnl-dev libinih-dev
-	libjansson-dev xz-utils"
-TEST_DEPS="jq strace util-linux procps"
+	libjansson-dev xz-utils scdoc"
+TEST_DEPS="jq strace util-linux procps systemd"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -58,6 +58,7 @@ enum {
 	ARG_THREADS,
 	ARG_NO_ARGV,
 	ARG_CHECK_CONFIG,
+	ARG_DEBUG_STALL,
 };
 
 /* 0 = run, 1 = exit successfully (help/version), < 0 = usage error */
@@ -73,6 +74,8 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "threads", no_argument, NULL, ARG_THREADS },
 		{ "no-argv", no_argument, NULL, ARG_NO_ARGV },
 		{ "debug", no_argument, NULL, 'd' },
+		/* not in --help: lets tests stall the loop to prove the watchdog works */
+		{ "debug-stall-on-sigusr2", no_argument, NULL, ARG_DEBUG_STALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -121,6 +124,9 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			break;
 		case 'd':
 			a->debug = true;
+			break;
+		case ARG_DEBUG_STALL:
+			a->o.debug_stall = true;
 			break;
 		case 'h':
 			help();

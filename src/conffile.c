@@ -211,7 +211,7 @@ _printf_format_(3, 4) static void line_error(LineError *e, unsigned line, const 
 
 static bool valid_rule_name(const char *n, size_t l)
 {
-	if (l == 0 || l > 64)
+	if (l == 0)
 		return false;
 	for (size_t i = 0; i < l; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@:",
@@ -228,9 +228,14 @@ static bool valid_rule_name(const char *n, size_t l)
 static int prescan(Config *c, const char *file, const char *text, LineError *e)
 {
 	unsigned line = 0;
+	bool after_key = false;
+
+	/* inih skips a UTF-8 byte order mark */
+	if (strncmp(text, "\xef\xbb\xbf", 3) == 0)
+		text += 3;
 
 	for (const char *p = text; *p;) {
-		const char *nl = strchrnul(p, '\n'), *b = p, *end = nl;
+		const char *nl = strchrnul(p, '\n'), *start = p, *b = p, *end = nl;
 		size_t l;
 
 		line++;
@@ -245,8 +250,20 @@ static int prescan(Config *c, const char *file, const char *text, LineError *e)
 			b++;
 		while (end > b && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 			end--;
-		if (b == end || *b != '[')
+		if (b == end || *b == ';' || *b == '#')
 			continue;
+		if (*b != '[') {
+			/* inih takes an indented line after a key as more of that key's
+			 * value, even across blank lines and comments: refuse the surprise */
+			if (after_key && b > start) {
+				line_error(e, line, "indented line would continue the previous "
+					   "value; remove the leading blanks");
+				return 0;
+			}
+			after_key = true;
+			continue;
+		}
+		after_key = false;
 		/* like inih: the header ends at the first ']'; only a comment may follow */
 		{
 			const char *close = memchr(b, ']', (size_t)(end - b)), *rest;
@@ -266,6 +283,12 @@ static int prescan(Config *c, const char *file, const char *text, LineError *e)
 		}
 		b++;
 		l = (size_t)(end - b);
+		/* libinih keeps at most 49 characters of a section name */
+		if (l > 49) {
+			line_error(e, line, "section name too long (at most 49 characters "
+				   "between [ and ])");
+			return 0;
+		}
 		if (l == 7 && memcmp(b, "cnprocd", 7) == 0)
 			continue;
 		if (l > 5 && memcmp(b, "rule", 4) == 0 && (b[4] == ' ' || b[4] == '\t')) {
@@ -277,7 +300,7 @@ static int prescan(Config *c, const char *file, const char *text, LineError *e)
 				n++;
 			if (!valid_rule_name(n, (size_t)(end - n))) {
 				line_error(e, line, "invalid rule name \"%.*s\" (letters, digits and "
-					   "-_.@: only, at most 64)", (int)(end - n), n);
+					   "-_.@: only)", (int)(end - n), n);
 				return 0;
 			}
 			name = strndup(n, (size_t)(end - n));

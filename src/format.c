@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "rules.h"
 #include "util.h"
 
 uint64_t monotonic_to_realtime_usec(uint64_t mono_ns)
@@ -133,6 +134,8 @@ void format_event_message(FILE *f, const EventRecord *rec)
 	}
 	if (p && p->unit)
 		fput_field(f, "unit", p->unit);
+	if (rec->rule)
+		fput_field(f, "rule", rec->rule);
 }
 
 void format_event_console(FILE *f, const EventRecord *rec)
@@ -233,6 +236,9 @@ json_t *format_event_json(const EventRecord *rec)
 	r |= json_object_set_new(o, "seq", json_integer(ev->seq));
 	if (rec->proc && process_to_json(o, rec->proc, rec->user, rec->record_argv) < 0)
 		r = -1;
+	if (rec->rule)
+		r |= json_object_set_new(o, "rule", json_string(rec->rule));
+	r |= json_object_set_new(o, "priority", json_string(priority_to_string(rec->priority)));
 
 	switch (ev->type) {
 	case PROC_EV_FORK:

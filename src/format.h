@@ -20,6 +20,8 @@ typedef struct EventRecord {
 	uint64_t lifetime_ns;  /* EXIT only; LIFETIME_UNKNOWN if the start is unknown */
 	uint64_t realtime_usec; /* wall clock of the event */
 	bool record_argv;
+	const char *rule;      /* the rule that matched, NULL for the default action */
+	int priority;          /* syslog priority of the record */
 } EventRecord;
 
 /* One readable line, control characters escaped, newline-terminated. */

@@ -131,14 +131,14 @@ int record_send(Record *r, LogTarget target)
 	return k;
 }
 
-int journal_send_event(const EventRecord *rec, int priority, const char *rule)
+int journal_send_event(const EventRecord *rec)
 {
 	const ProcEvent *ev = rec->ev;
 	const Process *p = rec->proc;
 	Record r;
 	int k;
 
-	k = record_begin(&r, priority, journal_message_id(ev->type));
+	k = record_begin(&r, rec->priority, journal_message_id(ev->type));
 	if (k < 0)
 		return k;
 	r.message_field = (int)r.n;
@@ -150,7 +150,7 @@ int journal_send_event(const EventRecord *rec, int priority, const char *rule)
 	record_field(&r, "CNPROCD_EVENT=%s", proc_event_type_to_string(ev->type));
 	record_field(&r, "CNPROCD_PID=%d", (int)ev->pid);
 	record_field(&r, "CNPROCD_TGID=%d", (int)ev->tgid);
-	record_str(&r, "CNPROCD_RULE", rule);
+	record_str(&r, "CNPROCD_RULE", rec->rule);
 	if (p) {
 		record_field(&r, "CNPROCD_PPID=%d", (int)p->ppid);
 		if (p->euid != (uid_t)-1)

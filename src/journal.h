@@ -54,5 +54,5 @@ void record_message(Record *r, const char *fmt, ...) _printf_format_(2, 3);
 int record_send(Record *r, LogTarget target);
 void record_discard(Record *r);
 
-/* One event record to journald. rule may be NULL. */
-int journal_send_event(const EventRecord *rec, int priority, const char *rule);
+/* One event record to journald. */
+int journal_send_event(const EventRecord *rec);

@@ -43,6 +43,7 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	m->overrides = o->overrides;
 	m->json = o->json;
 	m->dump = o->dump;
+	m->debug_stall = o->debug_stall;
 	m->log_level = o->log_level;
 	m->ack_timeout = o->ack_timeout ?: 5 * USEC_PER_SEC;
 	m->out = stdout;
@@ -80,6 +81,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->sighup_src);
 	sd_event_source_disable_unref(m->sigusr1_src);
 	sd_event_source_disable_unref(m->report_timer);
+	sd_event_source_disable_unref(m->sigusr2_src);
 	sd_event_unref(m->event);
 	netlink_free(m->nl);
 	proctable_free(m->table);
@@ -96,27 +98,18 @@ static void output_json(Manager *m, json_t *o)
 	json_decref(o);
 }
 
-static void output_event(Manager *m, const EventRecord *rec, int priority, const char *rule)
+static void output_event(Manager *m, const EventRecord *rec)
 {
-	json_t *o;
-	int r;
-
 	m->n_records++;
 	switch (m->output) {
 	case OUTPUT_JSON:
-		o = format_event_json(rec);
-		if (o && rule)
-			json_object_set_new(o, "rule", json_string(rule));
-		if (o)
-			json_object_set_new(o, "priority", json_string(priority_to_string(priority)));
-		output_json(m, o);
+		output_json(m, format_event_json(rec));
 		break;
 	case OUTPUT_CONSOLE:
 		format_event_console(m->out, rec);
 		break;
 	case OUTPUT_JOURNAL:
-		r = journal_send_event(rec, priority, rule);
-		if (r < 0)
+		if (journal_send_event(rec) < 0)
 			m->n_output_errors++;
 		break;
 	}
@@ -129,7 +122,7 @@ static bool is_thread_event(const ProcEvent *ev)
 }
 
 /* Rules decide: first match wins, else the default action; then the rate limit. */
-static void dispatch_record(Manager *m, const EventRecord *rec)
+static void dispatch_record(Manager *m, EventRecord *rec)
 {
 	const ProcEvent *ev = rec->ev;
 	const Process *p = rec->proc;
@@ -143,7 +136,6 @@ static void dispatch_record(Manager *m, const EventRecord *rec)
 	};
 	RateLimit *rl;
 	Rule *rule;
-	int prio;
 
 	if (p) {
 		in.comm = p->comm;
@@ -182,8 +174,9 @@ static void dispatch_record(Manager *m, const EventRecord *rec)
 	}
 	if (rule)
 		rule->stats.n_logged++;
-	prio = rule ? rule->priority : m->config.default_priority;
-	output_event(m, rec, prio, rule ? rule->name : NULL);
+	rec->priority = rule ? rule->priority : m->config.default_priority;
+	rec->rule = rule ? rule->name : NULL;
+	output_event(m, rec);
 }
 
 static int on_proc_event(const ProcEvent *ev, void *userdata)
@@ -243,11 +236,40 @@ static void report_suppressed(Manager *m)
 	report_suppressed_one(m, NULL, &m->config.default_rate);
 }
 
+static uint64_t events_total(const Manager *m)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < _PROC_EV_MAX; i++)
+		total += m->n_events[i];
+	return total;
+}
+
+static uint64_t events_lost(const Manager *m)
+{
+	const NetlinkStats *s = netlink_stats(m->nl);
+
+	/* the kernel's exact drop count where it has one, else the sequence gaps */
+	return m->last_drops > 0 ? (uint64_t)m->last_drops : s->n_seq_lost;
+}
+
+/* STATUS= for systemctl status: refreshed by the report timer, not per event */
+static void notify_status(Manager *m)
+{
+	(void)sd_notifyf(false,
+			 "STATUS=Tracking %zu processes; %llu events, %llu logged, %llu "
+			 "suppressed, %llu lost",
+			 proctable_size(m->table), (unsigned long long)events_total(m),
+			 (unsigned long long)m->n_records, (unsigned long long)m->n_suppressed,
+			 (unsigned long long)events_lost(m));
+}
+
 static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
 
 	report_suppressed(m);
+	notify_status(m);
 	(void)sd_event_source_set_time(s, usec + REPORT_INTERVAL_USEC);
 	return 0;
 }
@@ -401,6 +423,7 @@ int manager_reload(Manager *m)
 	m->n_reloads++;
 	record_rules_loaded(m, true);
 	(void)sd_notify(false, "READY=1");
+	notify_status(m);
 	return 0;
 }
 
@@ -413,6 +436,15 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	manager_dump(userdata);
+	return 0;
+}
+
+/* Lets the watchdog test make the loop miss its WATCHDOG=1 on purpose. */
+static int on_sigusr2(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	log_warning("Stalling the event loop on request (--debug-stall-on-sigusr2).");
+	for (;;)
+		pause();
 	return 0;
 }
 
@@ -470,6 +502,8 @@ int manager_start(Manager *m)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	if (m->debug_stall)
+		sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	r = netlink_open(m->config.rcvbuf, &m->nl);
@@ -506,6 +540,8 @@ int manager_start(Manager *m)
 		r = add_signal(m, SIGHUP, on_sighup, "cnprocd-sighup", &m->sighup_src);
 	if (r >= 0)
 		r = add_signal(m, SIGUSR1, on_sigusr1, "cnprocd-sigusr1", &m->sigusr1_src);
+	if (r >= 0 && m->debug_stall)
+		r = add_signal(m, SIGUSR2, on_sigusr2, "cnprocd-sigusr2", &m->sigusr2_src);
 	if (r < 0)
 		return r;
 
@@ -521,17 +557,16 @@ int manager_start(Manager *m)
 		log_warning_errno(r, "Failed to enable the watchdog: %m");
 
 	(void)sd_notify(false, "READY=1");
+	notify_status(m);
 	return 0;
 }
 
 static void record_stopping(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
-	uint64_t total = 0;
+	uint64_t total = events_total(m);
 	Record r;
 
-	for (int i = 0; i < _PROC_EV_MAX; i++)
-		total += m->n_events[i];
 	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STOPPING) < 0)
 		return;
 	record_message(&r, "Stopped: %llu events received (%llu fork, %llu exec, %llu exit), "

@@ -28,6 +28,7 @@ typedef struct ManagerOptions {
 	bool dump;               /* print the table after the initial scan, then exit */
 	usec_t ack_timeout;
 	int log_level;
+	bool debug_stall;        /* testing only: SIGUSR2 blocks the event loop */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -37,7 +38,8 @@ typedef struct Manager {
 	sd_event_source *sigterm_src;  /* "cnprocd-sigterm" */
 	sd_event_source *sighup_src;   /* "cnprocd-sighup": reload */
 	sd_event_source *sigusr1_src;  /* "cnprocd-sigusr1": dump the table */
-	sd_event_source *report_timer; /* "cnprocd-report": suppressed-record counts */
+	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
+	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
 
 	Netlink *nl;
 	ProcTable *table;
@@ -51,6 +53,7 @@ typedef struct Manager {
 	LogTarget record_target; /* where daemon records go: journal or console */
 	int log_level;
 	bool dump;
+	bool debug_stall;
 	usec_t ack_timeout;
 	FILE *out;
 	bool need_cmdline;       /* some rule matches on cmdline */

@@ -243,10 +243,19 @@ static int parse_globs(GlobList *g, const char *key, const char *value, char *er
 			return -EINVAL;
 		}
 	}
-	/* a repeated key replaces the earlier value, like a later assignment would */
-	glob_list_clear(g);
-	g->items = words;
-	g->n = (size_t)n;
+	/* a repeated key adds to the list, as repeated list settings do in systemd */
+	{
+		char **items = realloc(g->items, (g->n + (size_t)n) * sizeof(char *));
+
+		if (!items) {
+			words_free(words);
+			return -ENOMEM;
+		}
+		g->items = items;
+		memcpy(g->items + g->n, words, (size_t)n * sizeof(char *));
+		g->n += (size_t)n;
+		free(words); /* the strings now belong to g */
+	}
 	return 0;
 }
 
@@ -341,12 +350,19 @@ static int parse_ranges(RangeList *l, NumKind kind, const char *key, const char 
 			return r;
 		}
 	}
-	range_list_clear(l);
-	*l = nl;
+	/* added to what is there: uid = 5 and user = alice together mean either */
+	for (size_t i = 0; i < nl.n; i++) {
+		r = range_append(l, nl.items[i].lo, nl.items[i].hi);
+		if (r < 0) {
+			range_list_clear(&nl);
+			return r;
+		}
+	}
+	range_list_clear(&nl);
 	return 0;
 }
 
-/* user = root alice: names resolved now, merged with uid = ... */
+/* user = root alice: names resolved now, added to uid = ... */
 static int parse_names(RangeList *l, bool group, rule_name_resolver resolve, const char *key,
 		       const char *value, char *err, size_t errlen)
 {
@@ -392,7 +408,7 @@ static int parse_events(Rule *r, const char *value, char *err, size_t errlen)
 				    "sid ptrace comm coredump)", words[i]);
 		mask |= 1U << t;
 	}
-	r->events = mask;
+	r->events |= mask;
 	return 0;
 }
 

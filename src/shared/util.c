@@ -25,23 +25,6 @@ nsec_t now_nsec(clockid_t clock)
 	return (nsec_t)ts.tv_sec * NSEC_PER_SEC + (nsec_t)ts.tv_nsec;
 }
 
-int parse_uint64(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (*end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /* Split "123abc" into the number and the unit suffix; whitespace between is allowed. */
 static int parse_number_unit(const char *s, uint64_t *ret_num, const char **ret_unit)
 {
@@ -58,6 +41,22 @@ static int parse_number_unit(const char *s, uint64_t *ret_num, const char **ret_
 		end++;
 	*ret_num = v;
 	*ret_unit = end;
+	return 0;
+}
+
+int parse_uint64(const char *s, uint64_t *ret)
+{
+	const char *unit;
+	uint64_t v;
+	int r;
+
+	r = parse_number_unit(s, &v, &unit);
+	if (r < 0)
+		return r;
+	/* unlike sizes and durations, a bare number takes no blank after it either */
+	if (*unit || (unit > s && unit[-1] == ' '))
+		return -EINVAL;
+	*ret = v;
 	return 0;
 }
 
@@ -303,9 +302,13 @@ char *format_duration(char *buf, size_t size, nsec_t ns)
 		snprintf(buf, size, "%llu.%03llums", us / 1000, us % 1000);
 	else if (us < 60 * USEC_PER_SEC)
 		snprintf(buf, size, "%llu.%03llus", us / USEC_PER_SEC, (us % USEC_PER_SEC) / 1000);
+	else if (us < 3600 * USEC_PER_SEC && (us / USEC_PER_SEC) % 60 == 0)
+		snprintf(buf, size, "%llumin", us / (60 * USEC_PER_SEC));
 	else if (us < 3600 * USEC_PER_SEC)
 		snprintf(buf, size, "%llumin %llus", us / (60 * USEC_PER_SEC),
 			 (us / USEC_PER_SEC) % 60);
+	else if ((us / (60 * USEC_PER_SEC)) % 60 == 0)
+		snprintf(buf, size, "%lluh", us / (3600 * USEC_PER_SEC));
 	else
 		snprintf(buf, size, "%lluh %llumin", us / (3600 * USEC_PER_SEC),
 			 (us / (60 * USEC_PER_SEC)) % 60);

@@ -35,11 +35,11 @@ expect_json ".event == \"exit\" and .pid == $killed and .exit_code == null and .
 pass "exit by SIGKILL"
 
 # a uid change is reported with the new ids, and the exec after it runs as that user
-setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c ': '"$marker-uid" &
+setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c 'sleep 0.05; : '"$marker-uid" &
 uidp=$!
 wait "$uidp"
 expect_json ".event == \"uid\" and .pid == $uidp and .new_uid == 65534 and .new_euid == 65534"
-expect_json ".event == \"exec\" and .pid == $uidp and .euid == 65534 and (.argv | index(\": $marker-uid\")) != null"
+expect_json ".event == \"exec\" and .pid == $uidp and .euid == 65534 and .argv[2] == \"sleep 0.05; : $marker-uid\""
 pass "uid change to 65534"
 
 # threads are folded: a multi-threaded process produces no thread fork/exit records

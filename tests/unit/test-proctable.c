@@ -532,15 +532,19 @@ static void test_exec_refreshes(void)
 	TS_ASSERT_STR_EQ(p->comm, "missed");
 	TS_ASSERT(start_close_to(p->start_ns, 6500));
 
-	/* exec of a process already gone: the entry keeps what it had */
+	/* exec of a process already gone: what it ran before is no longer true, so
+	 * exe and argv are dropped and the entry is marked unread, not mislabelled */
 	vanished = proctable_stats(t)->n_vanished;
+	TS_ASSERT(!p->unread);
 	ev = (ProcEvent){ .type = PROC_EV_EXEC, .timestamp_ns = 2, .pid = 1000,
 			  .tgid = 1000 };
 	rm_rf(root);
 	p = proctable_apply(t, &ev);
 	TS_ASSERT(p);
-	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/bar");
-	TS_ASSERT(argv_eq(p, BAR_ARGV, BAR_ARGV_LEN));
+	TS_ASSERT(p->unread);
+	TS_ASSERT(p->exe == NULL);
+	TS_ASSERT(p->argv == NULL);
+	TS_ASSERT_INT_EQ(p->argv_len, 0);
 	TS_ASSERT_INT_EQ(proctable_stats(t)->n_vanished, vanished + 1);
 
 	proctable_free(t);
