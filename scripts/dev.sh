@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="autoconf automake make gcc pkg-config libsystemd-dev libmnl-dev libinih-dev
 	libjansson-dev xz-utils scdoc"
-TEST_DEPS="jq strace util-linux procps systemd"
+TEST_DEPS="jq strace util-linux procps systemd systemd-journal-remote iproute2"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -157,11 +157,14 @@ static int check_config(const ManagerOptions *o)
 	Config c;
 	int r;
 
-	r = config_load(o->config_path, true, &c, &err);
+	/* like the daemon: only an explicitly named file must exist */
+	r = config_load(o->config_path, o->config_required, &c, &err);
 	if (r < 0) {
 		config_error_print(&err);
 		return EXIT_FAILURE;
 	}
+	if (c.n_files == 0)
+		printf("# %s does not exist: built-in defaults\n", o->config_path);
 	config_apply_overrides(&c, &o->overrides);
 	config_print(&c, stdout);
 	printf("\n# %s: OK, %zu rules\n", o->config_path, c.rules.n);

@@ -171,6 +171,22 @@ int journal_send_event(const EventRecord *rec)
 		record_str(&r, "CNPROCD_PARENT_COMM", rec->parent->comm);
 		record_str(&r, "CNPROCD_PARENT_EXE", rec->parent->exe);
 	}
+	switch (ev->type) {
+	case PROC_EV_UID:
+		record_field(&r, "CNPROCD_NEW_RUID=%u", ev->id.real);
+		record_field(&r, "CNPROCD_NEW_EUID=%u", ev->id.effective);
+		break;
+	case PROC_EV_GID:
+		record_field(&r, "CNPROCD_NEW_RGID=%u", ev->id.real);
+		record_field(&r, "CNPROCD_NEW_EGID=%u", ev->id.effective);
+		break;
+	case PROC_EV_PTRACE:
+		/* 0: the tracer detached */
+		record_field(&r, "CNPROCD_TRACER_PID=%d", (int)ev->ptrace.tracer_tgid);
+		break;
+	default:
+		break;
+	}
 	if (ev->type == PROC_EV_EXIT) {
 		if (!ev->exit.signal)
 			record_field(&r, "CNPROCD_EXIT_CODE=%d", ev->exit.status);

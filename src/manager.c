@@ -280,9 +280,11 @@ static void check_loss(Manager *m)
 	int64_t drops, lost;
 	Record r;
 
-	if (s->n_enobufs == m->last_enobufs)
+	/* an overflow, or a gap in a CPU's sequence numbers, means events are gone */
+	if (s->n_enobufs == m->last_enobufs && s->n_seq_lost == m->last_seq_lost)
 		return;
 	m->last_enobufs = s->n_enobufs;
+	m->last_seq_lost = s->n_seq_lost;
 	drops = netlink_kernel_drops(m->nl);
 	lost = drops >= 0 ? drops - m->last_drops : -1;
 	if (drops >= 0)
@@ -312,8 +314,11 @@ static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userda
 	int r;
 
 	r = netlink_receive(m->nl, NETLINK_BATCH, on_proc_event, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to receive from the proc connector: %m");
+	if (r < 0) {
+		/* deaf is worse than dead: exit with failure so Restart= brings us back */
+		log_error_errno(r, "Failed to receive from the proc connector: %m");
+		return sd_event_exit(m->event, r);
+	}
 	check_loss(m);
 	if (m->output != OUTPUT_JOURNAL)
 		fflush(m->out);
@@ -586,6 +591,10 @@ static void record_stopping(Manager *m)
 	record_field(&r, "CNPROCD_IGNORED=%llu", (unsigned long long)m->n_ignored);
 	record_field(&r, "CNPROCD_SUPPRESSED=%llu", (unsigned long long)m->n_suppressed);
 	record_field(&r, "CNPROCD_MALFORMED=%llu", (unsigned long long)s->n_malformed);
+	record_field(&r, "CNPROCD_UNKNOWN=%llu", (unsigned long long)s->n_unknown);
+	record_field(&r, "CNPROCD_FOREIGN=%llu", (unsigned long long)s->n_foreign);
+	record_field(&r, "CNPROCD_TABLE_FULL=%llu",
+		     (unsigned long long)proctable_stats(m->table)->n_full);
 	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
 	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
 	record_field(&r, "CNPROCD_RELOADS=%llu", (unsigned long long)m->n_reloads);

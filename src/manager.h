@@ -67,6 +67,7 @@ typedef struct Manager {
 	uint64_t n_output_errors;
 	uint64_t n_reloads, n_reload_failures;
 	uint64_t last_enobufs;
+	uint64_t last_seq_lost;
 	int64_t last_drops;
 } Manager;
 

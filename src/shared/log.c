@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdbool.h>
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -30,12 +33,26 @@ LogTarget log_target_from_string(const char *s)
 	return _LOG_TARGET_INVALID;
 }
 
+/* systemd sets JOURNAL_STREAM=DEV:INODE for the stream it connected to stderr;
+ * an inherited variable whose stream is no longer our stderr does not count */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 LogTarget log_target_resolve(LogTarget t)
 {
 	if (t != LOG_TARGET_AUTO)
 		return t;
-	/* systemd sets JOURNAL_STREAM when stderr goes to journald */
-	return getenv("JOURNAL_STREAM") ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE;
+	return stderr_is_journal() ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE;
 }
 
 void log_setup(LogTarget target, int max_level)

@@ -6,6 +6,10 @@
 require_root
 need strace
 
+# LeakSanitizer (in a sanitizer build) cannot work under ptrace
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
+
 for sig in TERM INT; do
 	strace -f -qq -e trace=sendto -e signal=none -o "$T/strace" \
 		"$CNPROCD" --json -c "$ALL_EVENTS_CONF" >"$T/out" 2>"$T/err" &

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Fleet collection with the stock pipeline: systemd-journal-upload ships this
+# host's journal to systemd-journal-remote on 127.0.0.1, and cnprocd's records
+# arrive there with their CNPROCD_* fields intact.
+NEED_JOURNAL=1
+. "$TEST_LIB"
+require_root
+REMOTE=/lib/systemd/systemd-journal-remote
+UPLOAD=/lib/systemd/systemd-journal-upload
+[ -x "$REMOTE" ] && [ -x "$UPLOAD" ] ||
+	skip "systemd-journal-remote is not installed (apt-get install systemd-journal-remote)"
+start_journal
+
+M="cnprocd-fleet-$$"
+cat >"$T/cnprocd.conf" <<CONF
+[cnprocd]
+default-action = ignore
+
+[rule fleet]
+event = exec exit
+cmdline = "*$M*"
+priority = notice
+CONF
+start_daemon --log-target=journal -c "$T/cnprocd.conf"
+nl=$(printf 'x\ny')
+bad=$(printf '\377z')
+sh -c 'sleep 0.05; exit 7' "$M" "$nl" "$bad" &
+child=$!
+wait $child
+expect_journal 'true' CNPROCD_EVENT=exit CNPROCD_PID=$child
+stop_daemon || fail "daemon did not stop cleanly"
+
+# a free port on loopback (only loopback: nothing leaves this machine)
+port=$(( 20000 + $$ % 20000 ))
+mkdir -p "$T/remote"
+"$REMOTE" --listen-http="127.0.0.1:$port" --output="$T/remote/all.journal" --split-mode=none \
+	>"$T/remote.log" 2>&1 &
+KEEP_PIDS="$KEEP_PIDS $!"
+wait_for - 10 sh -c "ss -ltn 2>/dev/null | grep -q '127.0.0.1:$port '" ||
+	fail "journal-remote is not listening: $(cat "$T/remote.log")"
+"$UPLOAD" --url="http://127.0.0.1:$port" --follow=no --save-state="$T/upload-state" \
+	>"$T/upload.log" 2>&1 || fail "upload failed: $(tail -n 5 "$T/upload.log")"
+pass "systemd-journal-upload shipped the journal to 127.0.0.1:$port"
+
+rj() {
+	journalctl --no-pager -q -o json -D "$T/remote" "$@" 2>/dev/null
+}
+wait_for - 10 sh -c "journalctl --no-pager -q -D '$T/remote' CNPROCD_PID=$child | grep -q ." ||
+	fail "no cnprocd record in the remote journal: $(ls -la "$T/remote") $(tail -n 5 "$T/remote.log")"
+rj CNPROCD_EVENT=exec CNPROCD_PID=$child | jq -e -c "select(.CNPROCD_RULE == \"fleet\" and
+	.PRIORITY == \"5\" and .MESSAGE_ID == \"daabd34234a849eaa2f947d7db21290a\" and
+	.CNPROCD_COMM == \"sh\" and .CNPROCD_USER == \"root\" and .CNPROCD_PPID == \"$$\" and
+	.SYSLOG_IDENTIFIER == \"cnprocd\")" >/dev/null || fail "exec record fields: $(rj CNPROCD_PID=$child)"
+rj CNPROCD_EVENT=exit CNPROCD_PID=$child | jq -e -c 'select(.CNPROCD_EXIT_CODE == "7" and
+	(.CNPROCD_LIFETIME_USEC | tonumber) > 0)' >/dev/null || fail "exit record fields"
+got=$(rj CNPROCD_EVENT=exec CNPROCD_PID=$child | head -n 1 |
+	jq -r '.CNPROCD_CMDLINE | if type == "array" then map(tostring) | join(" ") else "text" end')
+want=$(printf 'sh -c sleep 0.05; exit 7 %s %s %s' "$M" "$nl" "$bad" | bytes_of)
+[ "$got" = "$want" ] || fail "binary CNPROCD_CMDLINE changed in transit: $got"
+pass "remote journal has cnprocd's records with CNPROCD_* fields intact (binary too)"
