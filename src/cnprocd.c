@@ -39,6 +39,9 @@ static void help(void)
 	       "      --threads            Report thread events instead of folding them\n"
 	       "                           into their process\n"
 	       "      --no-argv            Do not record command lines\n"
+	       "      --varlink-socket=PATH|none\n"
+	       "                           Where io.cnprocd.Monitor listens (default:\n"
+	       "                           $RUNTIME_DIRECTORY or /run/cnprocd)\n"
 	       "      --dump               Print the process table after the initial\n"
 	       "                           /proc scan and exit\n"
 	       "  -d, --debug              Log debug messages\n"
@@ -59,6 +62,7 @@ enum {
 	ARG_NO_ARGV,
 	ARG_CHECK_CONFIG,
 	ARG_DEBUG_STALL,
+	ARG_VARLINK_SOCKET,
 };
 
 /* 0 = run, 1 = exit successfully (help/version), < 0 = usage error */
@@ -73,6 +77,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "dump", no_argument, NULL, ARG_DUMP },
 		{ "threads", no_argument, NULL, ARG_THREADS },
 		{ "no-argv", no_argument, NULL, ARG_NO_ARGV },
+		{ "varlink-socket", required_argument, NULL, ARG_VARLINK_SOCKET },
 		{ "debug", no_argument, NULL, 'd' },
 		/* not in --help: lets tests stall the loop to prove the watchdog works */
 		{ "debug-stall-on-sigusr2", no_argument, NULL, ARG_DEBUG_STALL },
@@ -121,6 +126,14 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			break;
 		case ARG_NO_ARGV:
 			ov->no_argv = true;
+			break;
+		case ARG_VARLINK_SOCKET:
+			if (strcmp(optarg, "none") != 0 && optarg[0] != '/') {
+				fprintf(stderr, "cnprocd: --varlink-socket: expected an absolute "
+					"path or none, got \"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			ov->varlink_socket = optarg;
 			break;
 		case 'd':
 			a->debug = true;

@@ -27,13 +27,18 @@ void config_init(Config *c)
 		.default_priority = LOG_INFO,
 		.default_rate = { .burst = CONFIG_DEFAULT_RATE_BURST,
 				  .interval = CONFIG_DEFAULT_RATE_INTERVAL },
+		.varlink_mode = 0600,
+		.varlink_group = -1,
 		.hash = 0xcbf29ce484222325ULL, /* FNV-1a offset basis */
 	};
+	c->varlink_socket = strdup(CONFIG_DEFAULT_VARLINK_SOCKET);
 }
 
 void config_done(Config *c)
 {
 	rule_set_free_contents(&c->rules);
+	free(c->varlink_socket);
+	c->varlink_socket = NULL;
 }
 
 void config_apply_overrides(Config *c, const ConfigOverrides *o)
@@ -46,6 +51,21 @@ void config_apply_overrides(Config *c, const ConfigOverrides *o)
 		c->threads = true;
 	if (o->no_argv)
 		c->record_argv = false;
+	if (o->varlink_socket) {
+		free(c->varlink_socket);
+		c->varlink_socket = strcmp(o->varlink_socket, "none") == 0 ? NULL :
+				    strdup(o->varlink_socket);
+		c->varlink_socket_set = true;
+	}
+	/* under systemd, RuntimeDirectory=cnprocd says where our runtime files go */
+	if (!c->varlink_socket_set && getenv("RUNTIME_DIRECTORY")) {
+		char *p;
+
+		if (asprintf(&p, "%s/io.cnprocd.Monitor", getenv("RUNTIME_DIRECTORY")) >= 0) {
+			free(c->varlink_socket);
+			c->varlink_socket = p;
+		}
+	}
 }
 
 int config_resolve_name(const char *name, bool group, uint32_t *ret)
@@ -152,6 +172,33 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	if (strcmp(name, "rate-limit") == 0) {
 		if (rule_parse_rate_limit(&c->default_rate, value, err, sizeof(err)) < 0)
 			return fail(s, "%s", err);
+		return 1;
+	}
+	if (strcmp(name, "varlink-socket") == 0) {
+		if (strcmp(value, "none") != 0 && value[0] != '/')
+			return fail(s, "varlink-socket: expected an absolute path or none, got "
+				    "\"%s\"", value);
+		free(c->varlink_socket);
+		c->varlink_socket = strcmp(value, "none") == 0 ? NULL : strdup(value);
+		c->varlink_socket_set = true;
+		return 1;
+	}
+	if (strcmp(name, "varlink-mode") == 0) {
+		char *end;
+		unsigned long v = strtoul(value, &end, 8);
+
+		if (!*value || *end || v > 0777)
+			return fail(s, "varlink-mode: expected an octal mode like 0660, got \"%s\"",
+				    value);
+		c->varlink_mode = (unsigned)v;
+		return 1;
+	}
+	if (strcmp(name, "varlink-group") == 0) {
+		uint32_t gid;
+
+		if (config_resolve_name(value, true, &gid) < 0)
+			return fail(s, "varlink-group: unknown group \"%s\"", value);
+		c->varlink_group = gid;
 		return 1;
 	}
 	return fail(s, "unknown key \"%s\" in section [cnprocd]", name);
@@ -604,6 +651,10 @@ void config_print(const Config *c, FILE *f)
 	fputs("rate-limit = ", f);
 	print_rate(f, &c->default_rate);
 	fputc('\n', f);
+	fprintf(f, "varlink-socket = %s\n", c->varlink_socket ?: "none");
+	fprintf(f, "varlink-mode = %04o\n", c->varlink_mode);
+	if (c->varlink_group >= 0)
+		fprintf(f, "varlink-group = %lld\n", (long long)c->varlink_group);
 
 	for (size_t i = 0; i < c->rules.n; i++) {
 		const Rule *r = c->rules.rules[i];

@@ -17,6 +17,7 @@
 #define CONFIG_DEFAULT_MAX_PROCESSES 131072
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
+#define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
 
 typedef struct Config {
 	uint64_t rcvbuf;          /* receive-buffer */
@@ -28,6 +29,10 @@ typedef struct Config {
 	int default_priority;     /* default-priority */
 	RateLimit default_rate;   /* rate-limit: rules without their own, and unmatched */
 	RuleSet rules;
+	char *varlink_socket;     /* varlink-socket: path, NULL for none */
+	bool varlink_socket_set;  /* given in a file (else $RUNTIME_DIRECTORY may decide) */
+	unsigned varlink_mode;    /* varlink-mode */
+	int64_t varlink_group;    /* varlink-group: gid, -1 to keep root's */
 
 	uint64_t hash;  /* of every file's name and content: identifies a config */
 	unsigned n_files;
@@ -60,6 +65,7 @@ typedef struct ConfigOverrides {
 	LogTarget log_target;
 	bool threads;
 	bool no_argv;
+	const char *varlink_socket; /* path or "none" */
 } ConfigOverrides;
 
 void config_apply_overrides(Config *c, const ConfigOverrides *o);

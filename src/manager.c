@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
+#include "monitor.h"
 #include "util.h"
 
 /* Datagrams per wakeup: bounded so signals and other sources are not starved. */
@@ -38,7 +40,6 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return log_oom();
-	config_init(&m->config);
 	m->config_required = o->config_required;
 	m->overrides = o->overrides;
 	m->json = o->json;
@@ -82,6 +83,8 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->sigusr1_src);
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
+	monitor_close_subscribers(m);
+	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
 	netlink_free(m->nl);
 	proctable_free(m->table);
@@ -161,6 +164,11 @@ static void dispatch_record(Manager *m, EventRecord *rec)
 	rule = rules_match(&m->config.rules, &in);
 	if (rule)
 		rule->stats.n_hits++;
+	rec->priority = rule ? rule->priority : m->config.default_priority;
+	rec->rule = rule ? rule->name : NULL;
+	/* the live feed sees every event, whatever the rules make of it */
+	if (m->subscribers)
+		monitor_broadcast(m, rec);
 	if ((rule ? rule->action : m->config.default_action) == RULE_ACTION_IGNORE) {
 		m->n_ignored++;
 		return;
@@ -174,8 +182,6 @@ static void dispatch_record(Manager *m, EventRecord *rec)
 	}
 	if (rule)
 		rule->stats.n_logged++;
-	rec->priority = rule ? rule->priority : m->config.default_priority;
-	rec->rule = rule ? rule->name : NULL;
 	output_event(m, rec);
 }
 
@@ -236,7 +242,7 @@ static void report_suppressed(Manager *m)
 	report_suppressed_one(m, NULL, &m->config.default_rate);
 }
 
-static uint64_t events_total(const Manager *m)
+uint64_t manager_events_total(const Manager *m)
 {
 	uint64_t total = 0;
 
@@ -245,7 +251,7 @@ static uint64_t events_total(const Manager *m)
 	return total;
 }
 
-static uint64_t events_lost(const Manager *m)
+uint64_t manager_events_lost(const Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
 
@@ -259,9 +265,9 @@ static void notify_status(Manager *m)
 	(void)sd_notifyf(false,
 			 "STATUS=Tracking %zu processes; %llu events, %llu logged, %llu "
 			 "suppressed, %llu lost",
-			 proctable_size(m->table), (unsigned long long)events_total(m),
+			 proctable_size(m->table), (unsigned long long)manager_events_total(m),
 			 (unsigned long long)m->n_records, (unsigned long long)m->n_suppressed,
-			 (unsigned long long)events_lost(m));
+			 (unsigned long long)manager_events_lost(m));
 }
 
 static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -291,6 +297,7 @@ static void check_loss(Manager *m)
 		m->last_drops = drops;
 	/* processes started during the loss would otherwise stay unknown */
 	(void)proctable_scan(m->table);
+	m->n_resyncs++;
 
 	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)
 		return;
@@ -384,7 +391,7 @@ static void carry_rule_state(Config *new, const Config *old)
 		new->default_rate = old->default_rate;
 }
 
-int manager_reload(Manager *m)
+int manager_reload(Manager *m, ConfigError *ret_err)
 {
 	ConfigError err = {};
 	Config c;
@@ -409,6 +416,8 @@ int manager_reload(Manager *m)
 			record_field(&rec, "CNPROCD_ERROR=%s", err.message);
 			(void)record_send(&rec, m->record_target);
 		}
+		if (ret_err)
+			*ret_err = err;
 		(void)sd_notify(false, "READY=1");
 		return r;
 	}
@@ -434,7 +443,7 @@ int manager_reload(Manager *m)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)manager_reload(userdata);
+	(void)manager_reload(userdata, NULL);
 	return 0;
 }
 
@@ -471,6 +480,70 @@ static int add_signal(Manager *m, int sig, sd_event_signal_handler_t h, const ch
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch SIG%s: %m", sigabbrev_np(sig));
 	(void)sd_event_source_set_description(*ret, name);
+	return 0;
+}
+
+/* The io.cnprocd.Monitor socket: handed over by systemd (cnprocd.socket) or made
+ * here; by default only root may connect (the table shows every command line). */
+static int manager_listen_varlink(Manager *m)
+{
+	static const VarlinkServerInfo info = {
+		.vendor = "cnprocd",
+		.product = "cnprocd",
+		.version = PACKAGE_VERSION,
+		.url = PACKAGE_URL,
+	};
+	static const VarlinkLimits limits = {
+		.max_connections = 64,
+		.max_connections_per_uid = 16,
+		.max_message = 64 * 1024,
+		.max_output = 1024 * 1024,
+	};
+	int n, r;
+
+	n = sd_listen_fds(true);
+	if (n < 0)
+		return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+	if (n == 0 && !m->config.varlink_socket)
+		return 0;
+
+	r = varlink_server_new(m->event, &info, &limits, m, &m->varlink);
+	if (r < 0)
+		return log_oom();
+	r = varlink_server_add_interface(m->varlink, &monitor_interface);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the varlink interface: %m");
+
+	if (n > 0) {
+		if (n > 1 || sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
+			return log_error("Expected exactly one listening unix stream socket from "
+					 "systemd, got %d file descriptors.", n);
+		r = varlink_server_listen_fd(m->varlink, SD_LISTEN_FDS_START);
+		if (r < 0)
+			return log_error_errno(r, "Failed to listen on the socket from systemd: %m");
+		log_debug("Serving io.cnprocd.Monitor on the socket passed by systemd.");
+		return 0;
+	}
+
+	/* the directory holding the socket: created if missing */
+	{
+		_cleanup_free_ char *dir = strdup(m->config.varlink_socket);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (!dir)
+			return log_oom();
+		if (slash && slash != dir) {
+			*slash = 0;
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				return log_error_errno(errno, "Failed to create %s: %m", dir);
+		}
+	}
+	r = varlink_server_listen_path(m->varlink, m->config.varlink_socket,
+				       m->config.varlink_mode, (gid_t)m->config.varlink_group);
+	if (r < 0)
+		return log_error_errno(r, "Failed to listen on %s: %m", m->config.varlink_socket);
+	log_debug("Serving io.cnprocd.Monitor on %s (mode %04o).", m->config.varlink_socket,
+		  m->config.varlink_mode);
 	return 0;
 }
 
@@ -550,6 +623,10 @@ int manager_start(Manager *m)
 	if (r < 0)
 		return r;
 
+	r = manager_listen_varlink(m);
+	if (r < 0)
+		return r;
+
 	r = sd_event_add_time_relative(m->event, &m->report_timer, CLOCK_MONOTONIC,
 				       REPORT_INTERVAL_USEC, 0, on_report_timer, m);
 	if (r < 0)
@@ -569,7 +646,7 @@ int manager_start(Manager *m)
 static void record_stopping(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
-	uint64_t total = events_total(m);
+	uint64_t total = manager_events_total(m);
 	Record r;
 
 	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STOPPING) < 0)
@@ -625,6 +702,7 @@ int manager_run(Manager *m)
 		log_warning_errno(k, "Failed to unsubscribe from process events: %m");
 	else
 		log_debug("Unsubscribed from process events (PROC_CN_MCAST_IGNORE sent).");
+	monitor_close_subscribers(m);
 	report_suppressed(m);
 	record_stopping(m);
 	return r;

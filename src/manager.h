@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "proctable.h"
+#include "varlink.h"
 
 typedef enum OutputMode {
 	OUTPUT_CONSOLE, /* one readable line per record on stdout */
@@ -43,6 +44,9 @@ typedef struct Manager {
 
 	Netlink *nl;
 	ProcTable *table;
+	VarlinkServer *varlink;
+	struct Subscriber *subscribers; /* io.cnprocd.Monitor.Subscribe calls */
+	unsigned n_subscribers;
 
 	Config config;
 	char *config_path;
@@ -66,6 +70,7 @@ typedef struct Manager {
 	uint64_t n_thread_events; /* folded into their process */
 	uint64_t n_output_errors;
 	uint64_t n_reloads, n_reload_failures;
+	uint64_t n_resyncs;
 	uint64_t last_enobufs;
 	uint64_t last_seq_lost;
 	int64_t last_drops;
@@ -79,7 +84,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_start(Manager *m);
 /* Run until SIGINT/SIGTERM; then unsubscribe and log the final counters. */
 int manager_run(Manager *m);
-/* Re-read the configuration (SIGHUP); a bad one keeps the current rules. */
-int manager_reload(Manager *m);
+/* Re-read the configuration (SIGHUP, varlink Reload); a bad one keeps the current
+ * rules, and if ret_err is given says why there. */
+int manager_reload(Manager *m, ConfigError *ret_err);
+uint64_t manager_events_total(const Manager *m);
+uint64_t manager_events_lost(const Manager *m);
 /* Print the process table to the output (SIGUSR1, --dump). */
 void manager_dump(Manager *m);

@@ -87,7 +87,8 @@ started() {
 
 # start_daemon ARGS...: run cnprocd in the background, stdout to $T/out, stderr to $T/err
 start_daemon() {
-	"$CNPROCD" "$@" >"$T/out" 2>"$T/err" &
+	# a socket of its own: tests run side by side
+	"$CNPROCD" --varlink-socket="$T/io.cnprocd.Monitor" "$@" >"$T/out" 2>"$T/err" &
 	DAEMON_PID=$!
 	wait_for "$T/err" 20 started || fail "daemon did not start"
 }

@@ -12,7 +12,7 @@ export ASAN_OPTIONS
 
 for sig in TERM INT; do
 	strace -f -qq -e trace=sendto -e signal=none -o "$T/strace" \
-		"$CNPROCD" --json -c "$ALL_EVENTS_CONF" >"$T/out" 2>"$T/err" &
+		"$CNPROCD" --json -c "$ALL_EVENTS_CONF" --varlink-socket=none >"$T/out" 2>"$T/err" &
 	tracer=$!
 	wait_for "$T/err" 20 started || fail "daemon did not start under strace"
 	pid=$(pgrep -o -P "$tracer" -x cnprocd) || fail "no daemon process under strace"

@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "varlink.h"
+
+#define MAX_INTERFACES 8
+#define READ_CHUNK 4096
+
+typedef struct Connection Connection;
+
+struct VarlinkCall {
+	Connection *conn;
+	unsigned flags;
+	void (*disconnect_cb)(VarlinkCall *c, void *userdata);
+	void *disconnect_userdata;
+};
+
+struct Connection {
+	VarlinkServer *server;
+	int fd;
+	sd_event_source *io;
+	uid_t uid;
+
+	char *in;
+	size_t in_size, in_alloc;
+	char *out;
+	size_t out_size, out_alloc;
+
+	VarlinkCall *call;    /* the call being answered; later ones wait in `in` */
+	bool dispatching;     /* inside connection_process(): no recursion */
+
+	Connection *next, *prev;
+};
+
+struct VarlinkServer {
+	sd_event *event;
+	VarlinkServerInfo info;
+	VarlinkLimits limits;
+	void *userdata;
+
+	const VarlinkInterface *interfaces[MAX_INTERFACES];
+	size_t n_interfaces;
+
+	int listen_fd;
+	bool own_fd;
+	char *path;
+	sd_event_source *listen_src;
+
+	Connection *connections;
+	unsigned n_connections;
+	VarlinkServerStats stats;
+};
+
+static const char service_description[] =
+	"# The Varlink Service Interface is provided by every varlink service. It\n"
+	"# describes the service and the interfaces it implements.\n"
+	"interface org.varlink.service\n"
+	"\n"
+	"# Get a list of all the interfaces a service provides and information\n"
+	"# about the implementation.\n"
+	"method GetInfo() -> (\n"
+	"  vendor: string,\n"
+	"  product: string,\n"
+	"  version: string,\n"
+	"  url: string,\n"
+	"  interfaces: []string\n"
+	")\n"
+	"\n"
+	"# Get the description of an interface that is implemented by this service.\n"
+	"method GetInterfaceDescription(interface: string) -> (description: string)\n"
+	"\n"
+	"# The requested interface was not found.\n"
+	"error InterfaceNotFound (interface: string)\n"
+	"\n"
+	"# The requested method was not found\n"
+	"error MethodNotFound (method: string)\n"
+	"\n"
+	"# The interface defines the requested method, but the service does not\n"
+	"# implement it.\n"
+	"error MethodNotImplemented (method: string)\n"
+	"\n"
+	"# One of the passed parameters is invalid.\n"
+	"error InvalidParameter (parameter: string)\n"
+	"\n"
+	"# Client is denied access\n"
+	"error PermissionDenied ()\n"
+	"\n"
+	"# Method is expected to be called with 'more' set to true, but wasn't\n"
+	"error ExpectedMore ()\n";
+
+static void connection_free(Connection *c);
+
+unsigned varlink_server_n_connections(const VarlinkServer *s)
+{
+	return s->n_connections;
+}
+
+const VarlinkServerStats *varlink_server_stats(const VarlinkServer *s)
+{
+	return &s->stats;
+}
+
+uid_t varlink_call_peer_uid(const VarlinkCall *c)
+{
+	return c->conn->uid;
+}
+
+size_t varlink_call_output_queued(const VarlinkCall *c)
+{
+	return c->conn->out_size;
+}
+
+size_t varlink_call_output_limit(const VarlinkCall *c)
+{
+	return c->conn->server->limits.max_output;
+}
+
+void varlink_call_set_disconnect(VarlinkCall *c, void (*cb)(VarlinkCall *c, void *userdata),
+				 void *userdata)
+{
+	c->disconnect_cb = cb;
+	c->disconnect_userdata = userdata;
+}
+
+static void call_free(VarlinkCall *call)
+{
+	if (!call)
+		return;
+	if (call->conn && call->conn->call == call)
+		call->conn->call = NULL;
+	free(call);
+}
+
+/* Close and free a connection; a call in progress hears about it first. */
+static void connection_close(Connection *c, const char *why)
+{
+	VarlinkCall *call = c->call;
+
+	log_debug("varlink: closing connection of uid %u: %s", (unsigned)c->uid, why);
+	if (call) {
+		c->call = NULL;
+		call->conn = c;
+		if (call->disconnect_cb)
+			call->disconnect_cb(call, call->disconnect_userdata);
+		free(call);
+	}
+	connection_free(c);
+}
+
+static void connection_free(Connection *c)
+{
+	VarlinkServer *s = c->server;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->connections = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_connections--;
+	sd_event_source_disable_unref(c->io);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void connection_update_events(Connection *c)
+{
+	(void)sd_event_source_set_io_events(c->io, EPOLLIN | (c->out_size ? EPOLLOUT : 0));
+}
+
+/* Write what we can; -errno on a dead peer. */
+static int connection_flush(Connection *c)
+{
+	while (c->out_size > 0) {
+		ssize_t n = send(c->fd, c->out, c->out_size, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -errno;
+		}
+		memmove(c->out, c->out + n, c->out_size - (size_t)n);
+		c->out_size -= (size_t)n;
+	}
+	connection_update_events(c);
+	return 0;
+}
+
+/* Queue one message (NUL-terminated on the wire). -ENOBUFS: over the output limit
+ * (the connection is closed), -ENOMEM. */
+static int connection_send(Connection *c, json_t *msg)
+{
+	char *text;
+	size_t l;
+	int r;
+
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (!text)
+		return -ENOMEM;
+	l = strlen(text) + 1;
+	if (c->out_size + l > c->server->limits.max_output) {
+		free(text);
+		c->server->stats.n_oversized++;
+		connection_close(c, "output limit exceeded (client not reading)");
+		return -ENOBUFS;
+	}
+	if (c->out_size + l > c->out_alloc) {
+		size_t na = MAX(c->out_alloc * 2, c->out_size + l);
+		char *n = realloc(c->out, na);
+
+		if (!n) {
+			free(text);
+			return -ENOMEM;
+		}
+		c->out = n;
+		c->out_alloc = na;
+	}
+	memcpy(c->out + c->out_size, text, l);
+	c->out_size += l;
+	free(text);
+	r = connection_flush(c);
+	if (r < 0) {
+		connection_close(c, "write failed");
+		return r;
+	}
+	return 0;
+}
+
+static void connection_process(Connection *c);
+
+/* The call is answered: free it and look at what the client sent meanwhile. */
+static void call_finish(VarlinkCall *call)
+{
+	Connection *c = call->conn;
+
+	call_free(call);
+	if (c && !c->dispatching)
+		connection_process(c);
+}
+
+static int call_send(VarlinkCall *call, json_t *msg, bool final)
+{
+	Connection *c = call->conn;
+	int r = 0;
+
+	if (!c) {
+		json_decref(msg);
+		return -ENOTCONN;
+	}
+	if (call->flags & VARLINK_CALL_ONEWAY)
+		json_decref(msg);
+	else {
+		r = connection_send(c, msg);
+		if (r == -ENOBUFS || (r < 0 && r != -ENOMEM))
+			return r; /* connection and call are gone */
+	}
+	if (final)
+		call_finish(call);
+	return r;
+}
+
+int varlink_call_reply(VarlinkCall *call, json_t *parameters)
+{
+	json_t *m = json_pack("{s:o}", "parameters", parameters ?: json_object());
+
+	return m ? call_send(call, m, true) : -ENOMEM;
+}
+
+int varlink_call_notify(VarlinkCall *call, json_t *parameters)
+{
+	json_t *m;
+
+	if (!(call->flags & VARLINK_CALL_MORE)) {
+		json_decref(parameters);
+		return -EINVAL;
+	}
+	m = json_pack("{s:o,s:b}", "parameters", parameters ?: json_object(), "continues", 1);
+	return m ? call_send(call, m, false) : -ENOMEM;
+}
+
+int varlink_call_error(VarlinkCall *call, const char *error, json_t *parameters)
+{
+	json_t *m = json_pack("{s:s,s:o}", "error", error, "parameters",
+			      parameters ?: json_object());
+
+	return m ? call_send(call, m, true) : -ENOMEM;
+}
+
+int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *parameter)
+{
+	return varlink_call_error(call, "org.varlink.service.InvalidParameter",
+				  json_pack("{s:s}", "parameter", parameter));
+}
+
+int varlink_call_check_parameters(VarlinkCall *call, json_t *parameters,
+				  const VarlinkParam *specs, size_t n_specs)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(parameters, key, v) {
+		const VarlinkParam *p = NULL;
+
+		for (size_t i = 0; i < n_specs; i++)
+			if (strcmp(specs[i].name, key) == 0)
+				p = &specs[i];
+		if (!p)
+			goto invalid;
+		if (json_is_null(v) && !p->required)
+			continue;
+		if (json_typeof(v) != p->type)
+			goto invalid;
+		if (p->array_of_strings) {
+			size_t i;
+			json_t *e;
+
+			json_array_foreach(v, i, e)
+				if (!json_is_string(e))
+					goto invalid;
+		}
+		continue;
+invalid:
+		(void)varlink_call_error_invalid_parameter(call, key);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n_specs; i++) {
+		v = json_object_get(parameters, specs[i].name);
+		if (specs[i].required && (!v || json_is_null(v))) {
+			(void)varlink_call_error_invalid_parameter(call, specs[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static const VarlinkInterface *find_interface(VarlinkServer *s, const char *name, size_t l)
+{
+	for (size_t i = 0; i < s->n_interfaces; i++)
+		if (strlen(s->interfaces[i]->name) == l &&
+		    strncmp(s->interfaces[i]->name, name, l) == 0)
+			return s->interfaces[i];
+	return NULL;
+}
+
+static int service_get_info(VarlinkServer *s, VarlinkCall *call, json_t *params)
+{
+	json_t *ifaces;
+
+	if (json_object_size(params) > 0) {
+		const char *key = json_object_iter_key(json_object_iter(params));
+		return varlink_call_error_invalid_parameter(call, key);
+	}
+	ifaces = json_array();
+	if (!ifaces)
+		return -ENOMEM;
+	json_array_append_new(ifaces, json_string("org.varlink.service"));
+	for (size_t i = 0; i < s->n_interfaces; i++)
+		json_array_append_new(ifaces, json_string(s->interfaces[i]->name));
+	return varlink_call_reply(call, json_pack("{s:s,s:s,s:s,s:s,s:o}", "vendor",
+						  s->info.vendor, "product", s->info.product,
+						  "version", s->info.version, "url", s->info.url,
+						  "interfaces", ifaces));
+}
+
+static int service_get_description(VarlinkServer *s, VarlinkCall *call, json_t *params)
+{
+	static const VarlinkParam specs[] = { { "interface", JSON_STRING, true } };
+	const VarlinkInterface *iface;
+	const char *name;
+
+	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
+		return 0;
+	name = json_string_value(json_object_get(params, "interface"));
+	if (strcmp(name, "org.varlink.service") == 0)
+		return varlink_call_reply(call, json_pack("{s:s}", "description",
+							  service_description));
+	iface = find_interface(s, name, strlen(name));
+	if (!iface)
+		return varlink_call_error(call, "org.varlink.service.InterfaceNotFound",
+					  json_pack("{s:s}", "interface", name));
+	return varlink_call_reply(call, json_pack("{s:s}", "description", iface->description));
+}
+
+/* 0: handled (maybe asynchronously), < 0: protocol violation, close */
+static int connection_dispatch(Connection *c, json_t *msg)
+{
+	VarlinkServer *s = c->server;
+	const char *key, *method = NULL, *dot;
+	json_t *v, *params = NULL;
+	bool oneway = false, more = false, upgrade = false;
+	const VarlinkInterface *iface;
+	const VarlinkMethod *m = NULL;
+	VarlinkCall *call;
+	int r;
+
+	if (!json_is_object(msg))
+		return -EBADMSG;
+	json_object_foreach(msg, key, v) {
+		if (strcmp(key, "method") == 0 && json_is_string(v))
+			method = json_string_value(v);
+		else if (strcmp(key, "parameters") == 0 && (json_is_object(v) || json_is_null(v)))
+			params = json_is_object(v) ? v : NULL;
+		else if (strcmp(key, "oneway") == 0 && json_is_boolean(v))
+			oneway = json_is_true(v);
+		else if (strcmp(key, "more") == 0 && json_is_boolean(v))
+			more = json_is_true(v);
+		else if (strcmp(key, "upgrade") == 0 && json_is_boolean(v))
+			upgrade = json_is_true(v);
+		else
+			return -EBADMSG; /* unknown key or wrong type */
+	}
+	if (!method || (oneway && more))
+		return -EBADMSG;
+	dot = strrchr(method, '.');
+	if (!dot || dot == method || !dot[1])
+		return -EBADMSG;
+
+	call = calloc(1, sizeof(*call));
+	if (!call)
+		return -ENOMEM;
+	call->conn = c;
+	call->flags = (more ? VARLINK_CALL_MORE : 0) | (oneway ? VARLINK_CALL_ONEWAY : 0);
+	c->call = call;
+	s->stats.n_calls++;
+
+	json_incref(params = params ?: json_object());
+	if (upgrade) {
+		/* no interface of ours speaks another protocol after a reply */
+		r = varlink_call_error_invalid_parameter(call, "upgrade");
+		goto done;
+	}
+	if ((size_t)(dot - method) == strlen("org.varlink.service") &&
+	    strncmp(method, "org.varlink.service", (size_t)(dot - method)) == 0) {
+		if (strcmp(dot + 1, "GetInfo") == 0)
+			r = service_get_info(s, call, params);
+		else if (strcmp(dot + 1, "GetInterfaceDescription") == 0)
+			r = service_get_description(s, call, params);
+		else
+			r = varlink_call_error(call, "org.varlink.service.MethodNotFound",
+					       json_pack("{s:s}", "method", method));
+		goto done;
+	}
+	iface = find_interface(s, method, (size_t)(dot - method));
+	if (!iface) {
+		r = varlink_call_error(call, "org.varlink.service.InterfaceNotFound",
+				       json_pack("{s:s%}", "interface", method,
+						 (size_t)(dot - method)));
+		goto done;
+	}
+	for (size_t i = 0; i < iface->n_methods; i++)
+		if (strcmp(iface->methods[i].name, dot + 1) == 0)
+			m = &iface->methods[i];
+	if (!m)
+		r = varlink_call_error(call, "org.varlink.service.MethodNotFound",
+				       json_pack("{s:s}", "method", method));
+	else if (!m->callback)
+		r = varlink_call_error(call, "org.varlink.service.MethodNotImplemented",
+				       json_pack("{s:s}", "method", method));
+	else {
+		r = m->callback(call, params, call->flags, s->userdata);
+		/* a failing method that did not answer still gets an answer */
+		if (r < 0 && c->call == call)
+			r = varlink_call_error(call, "org.varlink.service.InternalError",
+					       json_pack("{s:i}", "errno", -r));
+	}
+done:
+	json_decref(params);
+	return r == -ENOMEM ? r : 0;
+}
+
+/* Handle every complete message, one call at a time. */
+static void connection_process(Connection *c)
+{
+	VarlinkServer *s = c->server;
+
+	c->dispatching = true;
+	while (!c->call && c->in_size > 0) {
+		char *nul = memchr(c->in, 0, c->in_size);
+		json_error_t jerr;
+		json_t *msg;
+		size_t l;
+		int r;
+
+		if (!nul)
+			break;
+		l = (size_t)(nul - c->in);
+		msg = json_loadb(c->in, l, JSON_REJECT_DUPLICATES, &jerr);
+		memmove(c->in, nul + 1, c->in_size - l - 1);
+		c->in_size -= l + 1;
+		if (!msg) {
+			s->stats.n_protocol_errors++;
+			log_debug("varlink: malformed JSON from uid %u: %s", (unsigned)c->uid,
+				  jerr.text);
+			connection_close(c, "malformed JSON");
+			return;
+		}
+		/* the call may outlive this message's json_t: handlers copy what they keep */
+		{
+			Connection *self = c;
+			Connection *it;
+
+			r = connection_dispatch(c, msg);
+			json_decref(msg);
+			/* the connection may have been closed by a failed send */
+			for (it = s->connections; it && it != self; it = it->next)
+				;
+			if (!it)
+				return;
+		}
+		if (r < 0) {
+			s->stats.n_protocol_errors++;
+			connection_close(c, "protocol violation");
+			return;
+		}
+	}
+	c->dispatching = false;
+}
+
+static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	Connection *c = userdata;
+	VarlinkServer *s = c->server;
+
+	if (revents & EPOLLOUT) {
+		if (connection_flush(c) < 0) {
+			connection_close(c, "write failed");
+			return 0;
+		}
+	}
+	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (c->in_alloc - c->in_size < READ_CHUNK) {
+			size_t na = c->in_alloc + READ_CHUNK * 4;
+			char *b = realloc(c->in, na);
+
+			if (!b) {
+				connection_close(c, "out of memory");
+				return 0;
+			}
+			c->in = b;
+			c->in_alloc = na;
+		}
+		n = recv(fd, c->in + c->in_size, c->in_alloc - c->in_size, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			connection_close(c, "read failed");
+			return 0;
+		}
+		if (n == 0) {
+			connection_close(c, "client closed the connection");
+			return 0;
+		}
+		c->in_size += (size_t)n;
+		/* a message must end within max_message bytes: refuse endless input */
+		if (!memchr(c->in, 0, c->in_size) && c->in_size > s->limits.max_message) {
+			s->stats.n_oversized++;
+			connection_close(c, "message exceeds the size limit");
+			return 0;
+		}
+		/* while a call runs, input waits: bound it too */
+		if (c->in_size > s->limits.max_message * 4) {
+			s->stats.n_oversized++;
+			connection_close(c, "too much pipelined input");
+			return 0;
+		}
+	}
+	if (!c->call)
+		connection_process(c);
+	return 0;
+}
+
+static unsigned connections_of(VarlinkServer *s, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (Connection *c = s->connections; c; c = c->next)
+		n += c->uid == uid;
+	return n;
+}
+
+static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	VarlinkServer *s = userdata;
+
+	/* accept a bounded number per wakeup so a flood cannot starve the connector */
+	for (int i = 0; i < 16; i++) {
+		struct ucred cred = {};
+		socklen_t l = sizeof(cred);
+		Connection *c;
+		int cfd, r;
+
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warning_errno(errno, "varlink: accept failed: %m");
+			break;
+		}
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0) {
+			close(cfd);
+			continue;
+		}
+		if (s->n_connections >= s->limits.max_connections ||
+		    connections_of(s, cred.uid) >= s->limits.max_connections_per_uid) {
+			s->stats.n_refused++;
+			log_debug("varlink: refusing a connection of uid %u: limit reached",
+				  (unsigned)cred.uid);
+			close(cfd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(cfd);
+			break;
+		}
+		c->server = s;
+		c->fd = cfd;
+		c->uid = cred.uid;
+		r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
+		if (r < 0) {
+			close(cfd);
+			free(c);
+			break;
+		}
+		(void)sd_event_source_set_description(c->io, "cnprocd-varlink-conn");
+		c->next = s->connections;
+		if (s->connections)
+			s->connections->prev = c;
+		s->connections = c;
+		s->n_connections++;
+		s->stats.n_accepted++;
+	}
+	return 0;
+}
+
+int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
+		       const VarlinkLimits *limits, void *userdata, VarlinkServer **ret)
+{
+	VarlinkServer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->event = sd_event_ref(event);
+	s->info = *info;
+	s->limits = *limits;
+	s->userdata = userdata;
+	s->listen_fd = -1;
+	*ret = s;
+	return 0;
+}
+
+VarlinkServer *varlink_server_free(VarlinkServer *s)
+{
+	if (!s)
+		return NULL;
+	while (s->connections)
+		connection_close(s->connections, "server shutting down");
+	sd_event_source_disable_unref(s->listen_src);
+	if (s->own_fd && s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->path)
+		(void)unlink(s->path);
+	free(s->path);
+	sd_event_unref(s->event);
+	free(s);
+	return NULL;
+}
+
+int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface)
+{
+	if (s->n_interfaces >= MAX_INTERFACES)
+		return -E2BIG;
+	s->interfaces[s->n_interfaces++] = iface;
+	return 0;
+}
+
+static int listen_on(VarlinkServer *s, int fd)
+{
+	int r;
+
+	r = sd_event_add_io(s->event, &s->listen_src, fd, EPOLLIN, on_listen_io, s);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(s->listen_src, "cnprocd-varlink");
+	s->listen_fd = fd;
+	return 0;
+}
+
+int varlink_server_listen_fd(VarlinkServer *s, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return listen_on(s, fd);
+}
+
+int varlink_server_listen_path(VarlinkServer *s, const char *path, mode_t mode, gid_t gid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	mode_t old;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a stale socket from an earlier run is replaced; a live one is not stolen */
+	{
+		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return -EADDRINUSE;
+	}
+	(void)unlink(path);
+	/* no window in which the socket is more open than asked */
+	old = umask(0777 & ~mode);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return -errno;
+	if (chmod(path, mode) < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)) {
+		r = -errno;
+		(void)unlink(path);
+		return r;
+	}
+	if (listen(fd, 64) < 0) {
+		r = -errno;
+		(void)unlink(path);
+		return r;
+	}
+	s->path = strdup(path);
+	if (!s->path)
+		return -ENOMEM;
+	r = listen_on(s, fd);
+	if (r < 0)
+		return r;
+	s->own_fd = true;
+	TAKE_FD(fd);
+	return 0;
+}

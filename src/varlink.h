@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * A generic varlink server (https://varlink.org/Interface-Definition) on sd-event
+ * and jansson: NUL-terminated JSON messages over a unix stream socket. It knows
+ * nothing about cnprocd; interfaces register methods by their full name.
+ *
+ * One call at a time per connection, as the protocol requires: pipelined calls
+ * wait in the input buffer and are answered in order. Every connection has limits
+ * on input (message size) and output (queued bytes); a client exceeding one is
+ * disconnected, never allowed to stall the daemon.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+typedef struct VarlinkServer VarlinkServer;
+typedef struct VarlinkCall VarlinkCall;
+
+enum {
+	VARLINK_CALL_MORE = 1 << 0,   /* the client asked for "more" */
+	VARLINK_CALL_ONEWAY = 1 << 1, /* no reply is wanted */
+};
+
+/*
+ * A method implementation: answer with varlink_call_reply()/varlink_call_error()
+ * now or later (the call stays valid until its final reply or the disconnect
+ * callback). parameters is a JSON object (empty if absent). A negative return
+ * makes the server answer with a generic error (and the call is finished).
+ */
+typedef int (*varlink_method_t)(VarlinkCall *call, json_t *parameters, unsigned flags,
+				void *userdata);
+
+typedef struct VarlinkMethod {
+	const char *name; /* without the interface, e.g. "GetStats" */
+	varlink_method_t callback;
+} VarlinkMethod;
+
+typedef struct VarlinkInterface {
+	const char *name;        /* e.g. "io.cnprocd.Monitor" */
+	const char *description; /* the interface definition (IDL) text */
+	const VarlinkMethod *methods;
+	size_t n_methods;
+} VarlinkInterface;
+
+typedef struct VarlinkServerInfo {
+	const char *vendor, *product, *version, *url;
+} VarlinkServerInfo;
+
+typedef struct VarlinkLimits {
+	unsigned max_connections;
+	unsigned max_connections_per_uid;
+	size_t max_message; /* bytes of one incoming message */
+	size_t max_output;  /* bytes queued for one client */
+} VarlinkLimits;
+
+typedef struct VarlinkServerStats {
+	uint64_t n_accepted;
+	uint64_t n_refused;          /* over a connection limit */
+	uint64_t n_protocol_errors;  /* malformed messages: disconnected */
+	uint64_t n_oversized;        /* message or output over its limit: disconnected */
+	uint64_t n_calls;
+} VarlinkServerStats;
+
+int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
+		       const VarlinkLimits *limits, void *userdata, VarlinkServer **ret);
+VarlinkServer *varlink_server_free(VarlinkServer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(VarlinkServer *, varlink_server_free);
+
+/* The interface must outlive the server (static data). */
+int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface);
+
+/* Create and bind a socket at path (replacing a stale one), chmod/chown it. */
+int varlink_server_listen_path(VarlinkServer *s, const char *path, mode_t mode, gid_t gid);
+/* Listen on an already bound, listening socket (socket activation). */
+int varlink_server_listen_fd(VarlinkServer *s, int fd);
+
+unsigned varlink_server_n_connections(const VarlinkServer *s);
+const VarlinkServerStats *varlink_server_stats(const VarlinkServer *s);
+
+/* Final reply; parameters (may be NULL) is consumed. */
+int varlink_call_reply(VarlinkCall *c, json_t *parameters);
+/* Intermediate reply with "continues": true; only for VARLINK_CALL_MORE calls. */
+int varlink_call_notify(VarlinkCall *c, json_t *parameters);
+/* Final error reply; parameters (may be NULL) is consumed. */
+int varlink_call_error(VarlinkCall *c, const char *error, json_t *parameters);
+int varlink_call_error_invalid_parameter(VarlinkCall *c, const char *parameter);
+
+/* Who is calling (SO_PEERCRED of the connection). */
+uid_t varlink_call_peer_uid(const VarlinkCall *c);
+/* Bytes waiting to be written to this call's client. */
+size_t varlink_call_output_queued(const VarlinkCall *c);
+size_t varlink_call_output_limit(const VarlinkCall *c);
+
+/* For long-running (more) calls: told when the client goes away; after the callback
+ * the call must not be used. */
+void varlink_call_set_disconnect(VarlinkCall *c, void (*cb)(VarlinkCall *c, void *userdata),
+				 void *userdata);
+
+/*
+ * Parameter checking for method implementations: each spec names a parameter and
+ * its JSON type (JSON_STRING, JSON_INTEGER, ...; JSON_NULL in .nullable means null is
+ * allowed), whether it is required. Unknown parameters and mistyped ones get an
+ * InvalidParameter error answered here; returns 0 if all is well, -EINVAL if the
+ * error was sent.
+ */
+typedef struct VarlinkParam {
+	const char *name;
+	json_type type;
+	bool required;
+	bool array_of_strings; /* type is JSON_ARRAY and every element a string */
+} VarlinkParam;
+
+int varlink_call_check_parameters(VarlinkCall *c, json_t *parameters,
+				  const VarlinkParam *specs, size_t n_specs);
