@@ -200,6 +200,8 @@ static int process_to_json(json_t *o, const Process *p, const char *user, bool r
 	r |= json_object_set_new(o, "exe", json_str_or_null(p->exe));
 	if (p->unread)
 		r |= json_object_set_new(o, "unread", json_true());
+	if (p->kernel_thread)
+		r |= json_object_set_new(o, "kernel_thread", json_true());
 	if (record_argv) {
 		r |= json_object_set_new(o, "argv", p->unread ? json_null() :
 					 format_argv_json(p->argv, p->argv_len));

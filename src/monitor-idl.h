@@ -9,7 +9,9 @@
 	"# null when not recorded (record-argv=no) or unread; start_usec is the wall clock\n" \
 	"# start in microseconds since the epoch; origin says how cnprocd learnt about it:\n" \
 	"# \"fork\", \"exec\", \"scanned\" (running before cnprocd looked at /proc) or \"event\";\n" \
-	"# unread means its /proc entry could not be read after its exec.\n" \
+	"# unread means its /proc entry could not be read after its exec; argv_truncated\n" \
+	"# that its command line was longer than cnprocd keeps (128 KiB); kernel_thread\n" \
+	"# marks kernel threads.\n" \
 	"type Process (\n" \
 	"  pid: int,\n" \
 	"  ppid: int,\n" \
@@ -25,7 +27,9 @@
 	"  cgroup: ?string,\n" \
 	"  start_usec: ?int,\n" \
 	"  origin: string,\n" \
-	"  unread: bool\n" \
+	"  unread: bool,\n" \
+	"  argv_truncated: ?bool,\n" \
+	"  kernel_thread: ?bool\n" \
 	")\n" \
 	"\n" \
 	"# A rule from cnprocd.conf, in evaluation order, with its counters. match\n" \

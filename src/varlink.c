@@ -211,7 +211,9 @@ static int connection_send(Connection *c, json_t *msg)
 	if (!text)
 		return -ENOMEM;
 	l = strlen(text) + 1;
-	if (c->out_size + l > c->server->limits.max_output) {
+	/* the limit is on what a client leaves unread: one reply may be larger (a big
+	 * process table), but nothing is added to a backlog that is already full */
+	if (c->out_size > 0 && c->out_size + l > c->server->limits.max_output) {
 		free(text);
 		c->server->stats.n_oversized++;
 		connection_close(c, "output limit exceeded (client not reading)");
@@ -240,6 +242,15 @@ static int connection_send(Connection *c, json_t *msg)
 }
 
 static void connection_process(Connection *c);
+
+/* Whether c is still open: a failed send inside a method closes it. */
+static bool connection_alive(VarlinkServer *s, Connection *c)
+{
+	for (Connection *it = s->connections; it; it = it->next)
+		if (it == c)
+			return true;
+	return false;
+}
 
 /* The call is answered: free it and look at what the client sent meanwhile. */
 static void call_finish(VarlinkCall *call)
@@ -471,8 +482,9 @@ static int connection_dispatch(Connection *c, json_t *msg)
 				       json_pack("{s:s}", "method", method));
 	else {
 		r = m->callback(call, params, call->flags, s->userdata);
-		/* a failing method that did not answer still gets an answer */
-		if (r < 0 && c->call == call)
+		/* a failing method that did not answer still gets an answer, unless its
+		 * connection is gone (then c and call are freed) */
+		if (r < 0 && connection_alive(s, c) && c->call == call)
 			r = varlink_call_error(call, "org.varlink.service.InternalError",
 					       json_pack("{s:i}", "errno", -r));
 	}
@@ -487,7 +499,8 @@ static void connection_process(Connection *c)
 	VarlinkServer *s = c->server;
 
 	c->dispatching = true;
-	while (!c->call && c->in_size > 0) {
+	/* backpressure: while a client leaves replies unread, its next calls wait */
+	while (!c->call && c->in_size > 0 && c->out_size < s->limits.max_output / 2) {
 		char *nul = memchr(c->in, 0, c->in_size);
 		json_error_t jerr;
 		json_t *msg;
@@ -508,18 +521,11 @@ static void connection_process(Connection *c)
 			return;
 		}
 		/* the call may outlive this message's json_t: handlers copy what they keep */
-		{
-			Connection *self = c;
-			Connection *it;
-
-			r = connection_dispatch(c, msg);
-			json_decref(msg);
-			/* the connection may have been closed by a failed send */
-			for (it = s->connections; it && it != self; it = it->next)
-				;
-			if (!it)
-				return;
-		}
+		r = connection_dispatch(c, msg);
+		json_decref(msg);
+		/* the connection may have been closed by a failed send */
+		if (!connection_alive(s, c))
+			return;
 		if (r < 0) {
 			s->stats.n_protocol_errors++;
 			connection_close(c, "protocol violation");
@@ -539,6 +545,11 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 			connection_close(c, "write failed");
 			return 0;
 		}
+		/* calls held back by the backlog may go on now */
+		if (!c->call && !c->dispatching)
+			connection_process(c);
+		if (!connection_alive(s, c))
+			return 0;
 	}
 	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return 0;

@@ -68,17 +68,14 @@ static int multiply(uint64_t v, uint64_t factor, uint64_t *ret)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *ret)
+typedef struct UnitFactor {
+	const char *suffix;
+	uint64_t factor;
+} UnitFactor;
+
+/* A number with one of the table's unit suffixes, scaled by its factor. */
+static int parse_with_units(const char *s, const UnitFactor *table, size_t n, uint64_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t factor;
-	} table[] = {
-		{ "", 1 },		{ "B", 1 },
-		{ "K", 1ULL << 10 },	{ "KiB", 1ULL << 10 },	{ "k", 1ULL << 10 },
-		{ "M", 1ULL << 20 },	{ "MiB", 1ULL << 20 },
-		{ "G", 1ULL << 30 },	{ "GiB", 1ULL << 30 },
-	};
 	const char *unit;
 	uint64_t v;
 	int r;
@@ -86,18 +83,27 @@ int parse_size(const char *s, uint64_t *ret)
 	r = parse_number_unit(s, &v, &unit);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(unit, table[i].suffix) == 0)
 			return multiply(v, table[i].factor, ret);
 	return -EINVAL;
 }
 
+int parse_size(const char *s, uint64_t *ret)
+{
+	static const UnitFactor table[] = {
+		{ "", 1 },		{ "B", 1 },
+		{ "K", 1ULL << 10 },	{ "KiB", 1ULL << 10 },	{ "k", 1ULL << 10 },
+		{ "M", 1ULL << 20 },	{ "MiB", 1ULL << 20 },
+		{ "G", 1ULL << 30 },	{ "GiB", 1ULL << 30 },
+	};
+
+	return parse_with_units(s, table, ELEMENTSOF(table), ret);
+}
+
 int parse_duration(const char *s, usec_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		usec_t factor;
-	} table[] = {
+	static const UnitFactor table[] = {
 		{ "", USEC_PER_SEC },	     { "s", USEC_PER_SEC },
 		{ "sec", USEC_PER_SEC },     { "ms", 1000 },
 		{ "msec", 1000 },	     { "us", 1 },
@@ -106,23 +112,13 @@ int parse_duration(const char *s, usec_t *ret)
 		{ "hour", 3600 * USEC_PER_SEC }, { "d", 86400 * USEC_PER_SEC },
 		{ "day", 86400 * USEC_PER_SEC },
 	};
-	const char *unit;
-	uint64_t v;
+	uint64_t u;
 	int r;
 
-	r = parse_number_unit(s, &v, &unit);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ELEMENTSOF(table); i++)
-		if (strcmp(unit, table[i].suffix) == 0) {
-			uint64_t u;
-
-			r = multiply(v, table[i].factor, &u);
-			if (r == 0)
-				*ret = u;
-			return r;
-		}
-	return -EINVAL;
+	r = parse_with_units(s, table, ELEMENTSOF(table), &u);
+	if (r == 0)
+		*ret = u;
+	return r;
 }
 
 int parse_boolean(const char *s)
