@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="autoconf automake make gcc pkg-config libsystemd-dev libmnl-dev libinih-dev
 	libjansson-dev xz-utils scdoc"
-TEST_DEPS="jq strace util-linux procps systemd systemd-journal-remote iproute2"
+TEST_DEPS="jq strace util-linux procps systemd systemd-journal-remote iproute2
+	golang-go golang-github-varlink-go-dev"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -283,35 +283,42 @@ static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static void check_loss(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
-	int64_t drops, lost;
+	uint64_t seq_lost = s->n_seq_lost - m->last_seq_lost, lost;
+	bool overflow = s->n_enobufs != m->last_enobufs;
+	int64_t drops;
 	Record r;
 
-	/* an overflow, or a gap in a CPU's sequence numbers, means events are gone */
-	if (s->n_enobufs == m->last_enobufs && s->n_seq_lost == m->last_seq_lost)
+	/* an overflow, or a gap in a CPU's sequence numbers (the kernel also drops
+	 * events when it cannot allocate them), means events are gone */
+	if (!overflow && seq_lost == 0)
 		return;
 	m->last_enobufs = s->n_enobufs;
 	m->last_seq_lost = s->n_seq_lost;
 	drops = netlink_kernel_drops(m->nl);
-	lost = drops >= 0 ? drops - m->last_drops : -1;
-	if (drops >= 0)
+	lost = seq_lost;
+	if (drops >= 0) {
+		lost = MAX(lost, (uint64_t)(drops - m->last_drops));
 		m->last_drops = drops;
+	}
 	/* processes started during the loss would otherwise stay unknown */
 	(void)proctable_scan(m->table);
 	m->n_resyncs++;
 
 	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)
 		return;
-	if (lost >= 0)
-		record_message(&r, "%lld process events lost: the receive queue overflowed "
-			       "(%llu times so far). Rescanned /proc.", (long long)lost,
-			       (unsigned long long)s->n_enobufs);
+	if (lost > 0)
+		record_message(&r, "%llu process events lost (%s). Rescanned /proc.",
+			       (unsigned long long)lost,
+			       overflow ? "the receive queue overflowed" :
+					  "gap in the kernel's sequence numbers");
 	else
-		record_message(&r, "Process events lost: the receive queue overflowed (%llu "
-			       "times so far). Rescanned /proc.", (unsigned long long)s->n_enobufs);
-	if (lost >= 0)
-		record_field(&r, "CNPROCD_LOST=%lld", (long long)lost);
+		record_message(&r, "Process events lost: the receive queue overflowed; how "
+			       "many is unknown. Rescanned /proc.");
+	record_field(&r, "CNPROCD_LOST=%llu", (unsigned long long)lost);
 	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
 	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
+	if (drops >= 0)
+		record_field(&r, "CNPROCD_KERNEL_DROPS=%lld", (long long)drops);
 	(void)record_send(&r, m->record_target);
 }
 

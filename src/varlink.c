@@ -175,9 +175,16 @@ static void connection_free(Connection *c)
 	free(c);
 }
 
+/* Input waiting behind a running call is bounded by not reading more of it. */
+static bool connection_input_full(const Connection *c)
+{
+	return c->in_size >= c->server->limits.max_message * 4;
+}
+
 static void connection_update_events(Connection *c)
 {
-	(void)sd_event_source_set_io_events(c->io, EPOLLIN | (c->out_size ? EPOLLOUT : 0));
+	(void)sd_event_source_set_io_events(c->io, (connection_input_full(c) ? 0 : EPOLLIN) |
+							   (c->out_size ? EPOLLOUT : 0));
 }
 
 /* Write what we can; -errno on a dead peer. */
@@ -499,8 +506,8 @@ static void connection_process(Connection *c)
 	VarlinkServer *s = c->server;
 
 	c->dispatching = true;
-	/* backpressure: while a client leaves replies unread, its next calls wait */
-	while (!c->call && c->in_size > 0 && c->out_size < s->limits.max_output / 2) {
+	/* backpressure: while a reply is still being written, the next call waits */
+	while (!c->call && c->in_size > 0 && c->out_size == 0) {
 		char *nul = memchr(c->in, 0, c->in_size);
 		json_error_t jerr;
 		json_t *msg;
@@ -510,6 +517,11 @@ static void connection_process(Connection *c)
 		if (!nul)
 			break;
 		l = (size_t)(nul - c->in);
+		if (l > s->limits.max_message) {
+			s->stats.n_oversized++;
+			connection_close(c, "message exceeds the size limit");
+			return;
+		}
 		msg = json_loadb(c->in, l, JSON_REJECT_DUPLICATES, &jerr);
 		memmove(c->in, nul + 1, c->in_size - l - 1);
 		c->in_size -= l + 1;
@@ -533,6 +545,7 @@ static void connection_process(Connection *c)
 		}
 	}
 	c->dispatching = false;
+	connection_update_events(c);
 }
 
 static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -553,9 +566,16 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 	}
 	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return 0;
+	if (connection_input_full(c)) {
+		/* not reading: a hangup would otherwise be reported forever */
+		if (revents & (EPOLLHUP | EPOLLERR))
+			connection_close(c, "client hung up");
+		return 0;
+	}
 
-	for (;;) {
+	while (!connection_input_full(c)) {
 		ssize_t n;
+		char *last;
 
 		if (c->in_alloc - c->in_size < READ_CHUNK) {
 			size_t na = c->in_alloc + READ_CHUNK * 4;
@@ -580,21 +600,19 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 			return 0;
 		}
 		c->in_size += (size_t)n;
-		/* a message must end within max_message bytes: refuse endless input */
-		if (!memchr(c->in, 0, c->in_size) && c->in_size > s->limits.max_message) {
+		/* the unterminated tail must end within max_message bytes: refuse
+		 * endless input early instead of buffering it */
+		last = memrchr(c->in, 0, c->in_size);
+		if (c->in_size - (last ? (size_t)(last - c->in) + 1 : 0) > s->limits.max_message) {
 			s->stats.n_oversized++;
 			connection_close(c, "message exceeds the size limit");
-			return 0;
-		}
-		/* while a call runs, input waits: bound it too */
-		if (c->in_size > s->limits.max_message * 4) {
-			s->stats.n_oversized++;
-			connection_close(c, "too much pipelined input");
 			return 0;
 		}
 	}
 	if (!c->call)
 		connection_process(c);
+	else
+		connection_update_events(c);
 	return 0;
 }
 

@@ -36,7 +36,8 @@ msgs() {
 	done
 }
 
-# raw ARGS...: the raw client on the daemon's socket
+# raw ARGS...: the raw client on the daemon's socket (a function: run in the
+# background, $! would not be the client's pid)
 raw() {
 	"$T/varlink-raw" "$SOCK" "$@"
 }
@@ -97,7 +98,7 @@ if call "$T/r" 1 '{"method":"org.varlink.service.GetInfo"}' &&
 		.version == \"$version\" and (.url | test(\"^https?://\")) and
 		(.interfaces | any(. == \"io.cnprocd.Monitor\")) and
 		(.interfaces | any(. == \"org.varlink.service\")))"; then
-	pass "GetInfo: cnprocd $version, interfaces $(jq -c .parameters.interfaces "$T/r")"
+	pass "GetInfo: cnprocd $version, $(jq -c .parameters.interfaces "$T/r")"
 else
 	bad "GetInfo: $(cat "$T/r")"
 fi
@@ -105,9 +106,10 @@ fi
 if call "$T/r" 1 '{"method":"org.varlink.service.GetInterfaceDescription",
 		"parameters":{"interface":"io.cnprocd.Monitor"}}' &&
 	jq -j .parameters.description "$T/r" >"$T/desc" && cmp -s "$T/desc" "$IDL"; then
-	pass "GetInterfaceDescription(io.cnprocd.Monitor) is src/io.cnprocd.Monitor.varlink"
+	pass "GetInterfaceDescription(io.cnprocd.Monitor) is the file, byte for byte"
 else
-	bad "GetInterfaceDescription(io.cnprocd.Monitor) differs from $IDL: $(head -c 300 "$T/r")"
+	bad "GetInterfaceDescription(io.cnprocd.Monitor) differs from $IDL:" \
+		"$(head -c 300 "$T/r")"
 fi
 
 if call "$T/r" 1 '{"method":"org.varlink.service.GetInterfaceDescription",
@@ -115,8 +117,9 @@ if call "$T/r" 1 '{"method":"org.varlink.service.GetInterfaceDescription",
 	reply_is "$T/r" 0 '.parameters.description as $d | [
 		"interface org.varlink.service", "method GetInfo()",
 		"method GetInterfaceDescription(interface: string)",
-		"error InterfaceNotFound", "error MethodNotFound", "error MethodNotImplemented",
-		"error InvalidParameter", "error PermissionDenied", "error ExpectedMore"] |
+		"error InterfaceNotFound", "error MethodNotFound",
+		"error MethodNotImplemented", "error InvalidParameter",
+		"error PermissionDenied", "error ExpectedMore"] |
 		all(. as $s | $d | contains($s))'; then
 	pass "GetInterfaceDescription(org.varlink.service) has its methods and errors"
 else
@@ -140,7 +143,8 @@ fi
 
 # three calls in one write, answered in order: the pids tell the replies apart
 if call "$T/r" 3 '{"method":"io.cnprocd.Monitor.GetProcess","parameters":{"pid":1}}' \
-	"{\"method\":\"io.cnprocd.Monitor.GetProcess\",\"parameters\":{\"pid\":$DAEMON_PID}}" \
+	"{\"method\":\"io.cnprocd.Monitor.GetProcess\",
+		\"parameters\":{\"pid\":$DAEMON_PID}}" \
 	'{"method":"io.cnprocd.Monitor.GetProcess","parameters":{"pid":2147483647}}' &&
 	reply_is "$T/r" 0 '.parameters.process.pid == 1' &&
 	reply_is "$T/r" 1 ".parameters.process.pid == $DAEMON_PID and
@@ -150,6 +154,22 @@ if call "$T/r" 3 '{"method":"io.cnprocd.Monitor.GetProcess","parameters":{"pid":
 	pass "three pipelined calls in one write: three replies in order"
 else
 	bad "pipelining: $(cut -c 1-200 "$T/r")"
+fi
+
+# many pipelined calls: replies in order, although they outgrow the socket buffer
+i=0
+while [ $i -lt 500 ]; do
+	msgs '{"method":"org.varlink.service.GetInfo"}' \
+		'{"method":"io.cnprocd.Monitor.GetStats"}'
+	i=$((i + 1))
+done >"$T/many"
+if raw --expect 1000 --timeout 10000 <"$T/many" >"$T/r" &&
+	jq -e -s 'length == 1000 and ([range(0; 1000; 2) as $i | .[$i].parameters.vendor,
+		.[$i + 1].parameters.processes] | all)' "$T/r" >/dev/null; then
+	pass "1000 pipelined calls in one write: 1000 replies in order"
+else
+	bad "1000 pipelined calls: $(lines "$T/r") replies," \
+		"$(tail -n 1 "$T/r" | cut -c 1-100)"
 fi
 
 # a message split over several writes, and two messages glued in one read
@@ -182,8 +202,8 @@ fi
 
 # more on a method that has one reply: a single reply without continues
 if call "$T/r" 1 '{"method":"org.varlink.service.GetInfo","more":true}' &&
-	reply_is "$T/r" 0 '.parameters.vendor == "cnprocd" and (.continues // false) == false'
-then
+	reply_is "$T/r" 0 '.parameters.vendor == "cnprocd" and
+		(.continues // false) == false'; then
 	pass "more on a single-reply method: one final reply"
 else
 	bad "GetInfo with more: $(cat "$T/r")"
@@ -192,7 +212,8 @@ fi
 # Subscribe: ready, then events as they happen
 marker="cnprocd-varlink-$$-$(date +%s%N)"
 msgs '{"method":"io.cnprocd.Monitor.Subscribe","more":true,
-	"parameters":{"events":["exec"]}}' | raw --timeout 15000 >"$T/sub" &
+	"parameters":{"events":["exec"]}}' >"$T/subscribe-exec"
+"$T/varlink-raw" "$SOCK" --timeout 15000 <"$T/subscribe-exec" >"$T/sub" &
 sub=$!
 if wait_for "$T/sub" 10 grep -q . "$T/sub"; then
 	sh -c 'sleep 0.05' "$marker"
@@ -249,21 +270,23 @@ if call "$T/r" 11 '{"method":"io.cnprocd.Monitor.Subscribe"}' \
 			.parameters.parameter == "events"' \
 		'.parameters.vendor == "cnprocd"'; do
 		reply_is "$T/r" $i "$want and (.continues // false) == false" ||
-			bad "error reply $i is not ($want): $(sed -n "$((i + 1))p" "$T/r")"
+			bad "error reply $i is not ($want):" \
+				"$(sed -n "$((i + 1))p" "$T/r")"
 		i=$((i + 1))
 	done
 	pass "ExpectedMore (Subscribe without more)"
-	pass "InterfaceNotFound (unknown interface, in a call and in GetInterfaceDescription)"
+	pass "InterfaceNotFound (in a call, in GetInterfaceDescription)"
 	pass "MethodNotFound (in io.cnprocd.Monitor and in org.varlink.service)"
-	pass "InvalidParameter naming the parameter (unknown, mistyped, missing, bad value)"
+	pass "InvalidParameter naming it (unknown, mistyped, missing, bad value)"
 	pass "the connection works after errors"
 else
 	bad "error replies: $(cut -c 1-200 "$T/r")"
 fi
 
 # PermissionDenied: Reload is root's; nobody may call other methods
-if msgs '{"method":"io.cnprocd.Monitor.GetStats"}' '{"method":"io.cnprocd.Monitor.Reload"}' |
-	raw_as 65534 --expect 2 >"$T/r" && reply_is "$T/r" 0 '.parameters.processes > 0' &&
+if msgs '{"method":"io.cnprocd.Monitor.GetStats"}' \
+	'{"method":"io.cnprocd.Monitor.Reload"}' | raw_as 65534 --expect 2 >"$T/r" &&
+	reply_is "$T/r" 0 '.parameters.processes > 0' &&
 	reply_is "$T/r" 1 '.error == "org.varlink.service.PermissionDenied"'; then
 	pass "PermissionDenied: Reload as uid 65534 (GetStats allowed)"
 else
@@ -303,8 +326,8 @@ violation() {
 	fi
 }
 
-msgs '{"method":"io.cnprocd.Monitor.Subscribe","more":true}' | raw --timeout 60000 \
-	>"$T/bystander" &
+msgs '{"method":"io.cnprocd.Monitor.Subscribe","more":true}' >"$T/subscribe"
+"$T/varlink-raw" "$SOCK" --timeout 60000 <"$T/subscribe" >"$T/bystander" &
 bystander=$!
 violation "unknown top-level key" '{"method":"org.varlink.service.GetInfo","bogus":1}'
 violation "oneway and more" '{"method":"org.varlink.service.GetInfo","oneway":true,
@@ -329,7 +352,8 @@ sh -c 'sleep 0.05' "$marker-after"
 if wait_for "$T/bystander" 10 grep -q "$marker-after" "$T/bystander" && ask; then
 	pass "after the violations: the daemon serves new calls and its subscriber"
 else
-	bad "after the violations: subscriber $(head -c 200 "$T/bystander"), $(cat "$T/ask")"
+	bad "after the violations: subscriber $(head -c 200 "$T/bystander")," \
+		"$(cat "$T/ask")"
 fi
 kill "$bystander" 2>/dev/null
 wait "$bystander" 2>/dev/null
@@ -374,19 +398,22 @@ if [ $rc = 3 ] && [ "$(cat "$T/r")" = EOF ]; then
 	pass "a complete 70000-byte message: disconnected"
 else
 	bad "a complete 70000-byte message (over the 64 KiB limit) was accepted:" \
-		"rc $rc, $(cut -c 1-100 "$T/r")"
+		"rc $rc, $(head -n 1 "$T/r" | cut -c 1-100)"
 fi
 
 # over the limit behind a small message in the same write
 { msgs '{"method":"org.varlink.service.GetInfo"}'; big 200000 nul; } |
 	raw --timeout 3000 >"$T/r"
 rc=$?
-if [ $rc = 3 ] && [ "$(lines "$T/r")" = 2 ] && reply_is "$T/r" 0 '.parameters.vendor' &&
-	[ "$(tail -n 1 "$T/r")" = EOF ]; then
+# (the daemon may drop the connection as soon as the oversized tail arrives, before
+# or after answering the small call: either way the big one is never answered)
+if [ $rc = 3 ] && [ "$(tail -n 1 "$T/r")" = EOF ] &&
+	{ [ "$(lines "$T/r")" = 1 ] ||
+		{ [ "$(lines "$T/r")" = 2 ] && reply_is "$T/r" 0 '.parameters.vendor'; }; }; then
 	pass "a 200000-byte message pipelined behind a small one: disconnected"
 else
 	bad "a 200000-byte message pipelined behind a small one was accepted: rc $rc," \
-		"$(lines "$T/r") lines: $(cut -c 1-100 "$T/r")"
+		"$(lines "$T/r") lines: $(head -n 1 "$T/r" | cut -c 1-100)"
 fi
 alive "oversized messages"
 
@@ -407,12 +434,14 @@ only_me() {
 	ask && reply_is "$T/ask" 0 '.parameters.clients == 1'
 }
 wait_for "$T/ask" 10 only_me || fail "earlier clients still connected: $(cat "$T/ask")"
+sleep 0.2 # and the asker's own
 for u in 60001 60002 60003 60004; do
 	raw_as $u --connections 16 --hold 4000 --timeout 5000 <"$T/getinfo" >"$T/c$u" &
 	held="${held:-} $!"
 done
 for u in 60001 60002 60003 60004; do
-	wait_for "$T/c$u" 10 grep -q "^connected 16" "$T/c$u" || fail "uid $u cannot connect"
+	wait_for "$T/c$u" 10 grep -q "^connected 16" "$T/c$u" ||
+		fail "uid $u cannot connect"
 done
 # the server accepts in order: these come after the 64 held ones
 raw_as 60005 --timeout 2000 <"$T/getinfo" >"$T/r65"
@@ -429,7 +458,7 @@ for u in 60001 60002 60003 60004; do
 done
 if [ $ok = 1 ] && [ $rc65 = 3 ] && [ "$(cat "$T/r65")" = EOF ] &&
 	[ $rc66 = 3 ] && [ "$(cat "$T/r66")" = EOF ]; then
-	pass "64 connections held: the 65th (new uid) and 66th (root) refused, all 64 answer"
+	pass "64 connections held: a 65th (new uid), 66th (root) refused, all 64 answer"
 else
 	bad "total limit: 65th rc $rc65 $(cat "$T/r65"), 66th rc $rc66 $(cat "$T/r66")"
 fi
@@ -443,8 +472,7 @@ fi
 # --- a subscriber that does not read ---------------------------------------------
 
 # subscribed, it reads nothing for 6 s while a few thousand processes run
-msgs '{"method":"io.cnprocd.Monitor.Subscribe","more":true}' |
-	raw --hold 6000 --timeout 4000 >"$T/slow" &
+"$T/varlink-raw" "$SOCK" --hold 6000 --timeout 4000 <"$T/subscribe" >"$T/slow" &
 slow=$!
 sleep 0.5
 rss0=$(rss_kib)
@@ -462,7 +490,7 @@ while kill -0 "$load" 2>/dev/null; do
 	if ask; then
 		slow_answers=$((slow_answers + 1))
 	else
-		bad "GetStats not answered within a second while a subscriber does not read"
+		bad "GetStats not answered in a second while a subscriber does not read"
 	fi
 	r=$(rss_kib)
 	[ "$r" -gt "$max_rss" ] && max_rss=$r
@@ -472,7 +500,7 @@ wait "$load"
 r=$(rss_kib)
 [ "$r" -gt "$max_rss" ] && max_rss=$r
 if [ $tries -gt 0 ] && [ $slow_answers = $tries ]; then
-	pass "GetStats answered within a second ($tries times) while a subscriber does not read"
+	pass "GetStats answered within a second ($tries times) while one does not read"
 else
 	bad "GetStats during the flood: $slow_answers of $tries answered"
 fi
@@ -502,7 +530,7 @@ alive "a slow subscriber"
 pad=$(head -c 10000 /dev/zero | tr '\0' x)
 i=0
 while [ $i -lt 40 ]; do
-	sh -c 'sleep 60; :' "$marker-big-$i-$pad" &
+	sh -c 'while :; do sleep 1; done' "$marker-big-$i-$pad" &
 	KEEP_PIDS="$KEEP_PIDS $!"
 	i=$((i + 1))
 done
@@ -511,7 +539,7 @@ msgs '{"method":"io.cnprocd.Monitor.ListProcesses"}' >"$T/list"
 raw --expect 1 <"$T/list" >"$T/r"
 size=$(wc -c <"$T/r")
 if reply_is "$T/r" 0 "[.parameters.processes[] |
-	select(.argv[3]? // \"\" | startswith(\"$marker-big-\"))] | length == 40"; then
+	select(.argv[3]? // \"\" | startswith(\"$marker-big-\"))] | length >= 40"; then
 	pass "ListProcesses: $size bytes, the 40 big processes in it"
 else
 	bad "ListProcesses: $size bytes: $(head -c 200 "$T/r")"
@@ -529,7 +557,7 @@ pass "40 clients closed the connection in the middle of a ListProcesses reply"
 pad=$(head -c 100000 /dev/zero | tr '\0' y)
 i=0
 while [ $i -lt 12 ]; do
-	sh -c 'sleep 60; :' "$marker-huge-$i-$pad" &
+	sh -c 'while :; do sleep 1; done' "$marker-huge-$i-$pad" &
 	KEEP_PIDS="$KEEP_PIDS $!"
 	i=$((i + 1))
 done
@@ -543,6 +571,19 @@ elif [ $rc = 0 ] && reply_is "$T/r" 0 '.error | type == "string"'; then
 else
 	bad "ListProcesses with a table over 1 MiB: rc $rc, no reply, disconnected:" \
 		"$(head -c 100 "$T/r")"
+fi
+# two of them pipelined, by a client that reads all the time: both answered
+msgs '{"method":"io.cnprocd.Monitor.ListProcesses"}' \
+	'{"method":"io.cnprocd.Monitor.ListProcesses"}' >"$T/list2"
+raw --expect 2 --timeout 10000 <"$T/list2" >"$T/r"
+rc=$?
+if [ $rc = 0 ] && jq -e -s 'length == 2 and all(.parameters.processes | length > 0)' \
+	"$T/r" >/dev/null; then
+	pass "two pipelined ListProcesses over 1 MiB each: both answered"
+else
+	bad "two pipelined ListProcesses over 1 MiB each, client reading: rc $rc," \
+		"$(grep -c '^{"parameters"' "$T/r") complete replies," \
+		"then $(tail -n 1 "$T/r")"
 fi
 alive "a reply over the output limit"
 
