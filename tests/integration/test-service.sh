@@ -46,6 +46,10 @@ sed -e "s|^ExecStart=.*|ExecStart=$R/cnprocd --log-target=journal -c $R/cnprocd.
 sed -i '/^\[Service\]/a Environment=ASAN_OPTIONS=detect_leaks=0' \
 	"$R/config/systemd/user/cnprocd.service"
 grep -q "^Type=notify" "$R/config/systemd/user/cnprocd.service" || fail "unit is not Type=notify"
+# the socket unit as shipped, listening in this test's runtime directory
+[ -f "$CNPROCD_SOCKET_UNIT" ] || fail "socket unit $CNPROCD_SOCKET_UNIT missing"
+sed -e "s|^ListenStream=.*|ListenStream=$R/io.cnprocd.Monitor|" "$CNPROCD_SOCKET_UNIT" \
+	>"$R/config/systemd/user/cnprocd.socket"
 
 /lib/systemd/systemd --user >"$T/manager.log" 2>&1 &
 KEEP_PIDS="$KEEP_PIDS $!"
@@ -64,13 +68,17 @@ sc start cnprocd.service || fail "start failed: $(sc status cnprocd.service --no
 [ "$(prop ActiveState)/$(prop SubState)" = active/running ] ||
 	fail "not active/running: $(prop ActiveState)/$(prop SubState)"
 pid=$(prop MainPID)
-entered=$(prop ActiveEnterTimestampMonotonic)
+# when the manager saw READY=1 (it entered "active") vs when cnprocd sent its
+# "started" record, which it does after the ACK, the rules and the scan, just
+# before READY=1; journald stamps the sending time as _SOURCE_REALTIME_TIMESTAMP
+entered=$(date -d "$(systemctl --user show -P ActiveEnterTimestamp --timestamp=us \
+	cnprocd.service)" +%s%6N) || fail "no ActiveEnterTimestamp"
 expect_journal 'true' MESSAGE_ID=acfe3edfaca44d72a237845732944cfd _PID="$pid"
 started=$(journal_json MESSAGE_ID=acfe3edfaca44d72a237845732944cfd _PID="$pid" |
-	jq -r .__MONOTONIC_TIMESTAMP | head -n 1)
+	jq -r ._SOURCE_REALTIME_TIMESTAMP | head -n 1)
 [ "$started" -le "$entered" ] ||
 	fail "active at $entered before the started record at $started"
-pass "active only after READY (started record at $started <= active at $entered)"
+pass "active only after READY (started record sent at $started <= active at $entered)"
 
 # 2. STATUS= with counters in systemctl status
 wait_for - 10 sh -c 'systemctl --user status cnprocd.service --no-pager | grep -q "Status: \"Tracking [0-9]* processes; [0-9]* events, [0-9]* logged, [0-9]* suppressed, [0-9]* lost\""' ||
@@ -113,3 +121,17 @@ sc stop cnprocd.service || fail "stop failed"
 [ "$(prop ExecMainStatus)" = 0 ] || fail "exit status $(prop ExecMainStatus)"
 expect_journal 'true' MESSAGE_ID=7e8844e7b7074575902cce4a82aeafff _PID="$newpid"
 pass "stop: exit status 0, stopping record from $newpid"
+
+# 6. socket activation: systemd holds the socket, the first client starts cnprocd,
+# which serves on the socket it was passed
+sc start cnprocd.socket || fail "socket unit did not start"
+[ "$(stat -c %a "$R/io.cnprocd.Monitor")" = 600 ] ||
+	fail "socket mode $(stat -c %a "$R/io.cnprocd.Monitor"), expected 600"
+[ "$(prop ActiveState)" = inactive ] || fail "service started before any client"
+"$CNPROCCTL" --socket "$R/io.cnprocd.Monitor" --json status >"$T/status" ||
+	fail "cnprocctl through the activated socket failed: $(cat "$T/status")"
+jq -e '.processes > 0' "$T/status" >/dev/null || fail "no stats: $(cat "$T/status")"
+[ "$(prop ActiveState)" = active ] || fail "service not active after activation"
+pass "socket activation: cnprocctl status started the service ($(jq .processes "$T/status") processes)"
+sc stop cnprocd.service
+sc stop cnprocd.socket
