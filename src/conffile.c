@@ -31,7 +31,6 @@ void config_init(Config *c)
 		.varlink_group = -1,
 		.hash = 0xcbf29ce484222325ULL, /* FNV-1a offset basis */
 	};
-	c->varlink_socket = strdup(CONFIG_DEFAULT_VARLINK_SOCKET);
 }
 
 void config_done(Config *c)
@@ -53,19 +52,24 @@ void config_apply_overrides(Config *c, const ConfigOverrides *o)
 		c->record_argv = false;
 	if (o->varlink_socket) {
 		free(c->varlink_socket);
-		c->varlink_socket = strcmp(o->varlink_socket, "none") == 0 ? NULL :
-				    strdup(o->varlink_socket);
-		c->varlink_socket_set = true;
+		c->varlink_none = strcmp(o->varlink_socket, "none") == 0;
+		c->varlink_socket = c->varlink_none ? NULL : strdup(o->varlink_socket);
 	}
-	/* under systemd, RuntimeDirectory=cnprocd says where our runtime files go */
-	if (!c->varlink_socket_set && getenv("RUNTIME_DIRECTORY")) {
-		char *p;
+}
 
-		if (asprintf(&p, "%s/io.cnprocd.Monitor", getenv("RUNTIME_DIRECTORY")) >= 0) {
-			free(c->varlink_socket);
-			c->varlink_socket = p;
-		}
-	}
+const char *config_varlink_socket(const Config *c, char *buf, size_t size)
+{
+	const char *rt = getenv("RUNTIME_DIRECTORY");
+
+	if (c->varlink_none)
+		return NULL;
+	if (c->varlink_socket)
+		return c->varlink_socket;
+	/* RuntimeDirectory= may list several: the first is ours */
+	if (rt && rt[0] == '/' && (size_t)snprintf(buf, size, "%.*s/io.cnprocd.Monitor",
+						   (int)strcspn(rt, ":"), rt) < size)
+		return buf;
+	return CONFIG_DEFAULT_VARLINK_SOCKET;
 }
 
 int config_resolve_name(const char *name, bool group, uint32_t *ret)
@@ -179,8 +183,10 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 			return fail(s, "varlink-socket: expected an absolute path or none, got "
 				    "\"%s\"", value);
 		free(c->varlink_socket);
-		c->varlink_socket = strcmp(value, "none") == 0 ? NULL : strdup(value);
-		c->varlink_socket_set = true;
+		c->varlink_none = strcmp(value, "none") == 0;
+		c->varlink_socket = c->varlink_none ? NULL : strdup(value);
+		if (!c->varlink_none && !c->varlink_socket)
+			return fail(s, "out of memory");
 		return 1;
 	}
 	if (strcmp(name, "varlink-mode") == 0) {
@@ -651,7 +657,12 @@ void config_print(const Config *c, FILE *f)
 	fputs("rate-limit = ", f);
 	print_rate(f, &c->default_rate);
 	fputc('\n', f);
-	fprintf(f, "varlink-socket = %s\n", c->varlink_socket ?: "none");
+	{
+		char buf[256];
+		const char *v = config_varlink_socket(c, buf, sizeof(buf));
+
+		fprintf(f, "varlink-socket = %s\n", v ?: "none");
+	}
 	fprintf(f, "varlink-mode = %04o\n", c->varlink_mode);
 	if (c->varlink_group >= 0)
 		fprintf(f, "varlink-group = %lld\n", (long long)c->varlink_group);

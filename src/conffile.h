@@ -29,8 +29,8 @@ typedef struct Config {
 	int default_priority;     /* default-priority */
 	RateLimit default_rate;   /* rate-limit: rules without their own, and unmatched */
 	RuleSet rules;
-	char *varlink_socket;     /* varlink-socket: path, NULL for none */
-	bool varlink_socket_set;  /* given in a file (else $RUNTIME_DIRECTORY may decide) */
+	char *varlink_socket;     /* varlink-socket: a path; NULL: the default */
+	bool varlink_none;        /* varlink-socket = none */
 	unsigned varlink_mode;    /* varlink-mode */
 	int64_t varlink_group;    /* varlink-group: gid, -1 to keep root's */
 
@@ -69,6 +69,11 @@ typedef struct ConfigOverrides {
 } ConfigOverrides;
 
 void config_apply_overrides(Config *c, const ConfigOverrides *o);
+
+/* Where the varlink socket goes: the configured path, else
+ * $RUNTIME_DIRECTORY/io.cnprocd.Monitor (RuntimeDirectory= under systemd), else
+ * the built-in default; NULL for none. buf holds a built path. */
+const char *config_varlink_socket(const Config *c, char *buf, size_t size);
 
 /* Users and groups are resolved with NSS by default; tests may swap this. */
 int config_resolve_name(const char *name, bool group, uint32_t *ret);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
@@ -506,12 +507,14 @@ static int manager_listen_varlink(Manager *m)
 		.max_message = 64 * 1024,
 		.max_output = 1024 * 1024,
 	};
+	char buf[PATH_MAX];
+	const char *path = config_varlink_socket(&m->config, buf, sizeof(buf));
 	int n, r;
 
 	n = sd_listen_fds(true);
 	if (n < 0)
 		return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
-	if (n == 0 && !m->config.varlink_socket)
+	if (n == 0 && !path)
 		return 0;
 
 	r = varlink_server_new(m->event, &info, &limits, m, &m->varlink);
@@ -523,8 +526,8 @@ static int manager_listen_varlink(Manager *m)
 
 	if (n > 0) {
 		if (n > 1 || sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
-			return log_error("Expected exactly one listening unix stream socket from "
-					 "systemd, got %d file descriptors.", n);
+			return log_error_errno(EINVAL, "Expected exactly one listening unix stream "
+					       "socket from systemd, got %d file descriptors.", n);
 		r = varlink_server_listen_fd(m->varlink, SD_LISTEN_FDS_START);
 		if (r < 0)
 			return log_error_errno(r, "Failed to listen on the socket from systemd: %m");
@@ -534,7 +537,7 @@ static int manager_listen_varlink(Manager *m)
 
 	/* the directory holding the socket: created if missing */
 	{
-		_cleanup_free_ char *dir = strdup(m->config.varlink_socket);
+		_cleanup_free_ char *dir = strdup(path);
 		char *slash = dir ? strrchr(dir, '/') : NULL;
 
 		if (!dir)
@@ -545,12 +548,15 @@ static int manager_listen_varlink(Manager *m)
 				return log_error_errno(errno, "Failed to create %s: %m", dir);
 		}
 	}
-	r = varlink_server_listen_path(m->varlink, m->config.varlink_socket,
-				       m->config.varlink_mode, (gid_t)m->config.varlink_group);
+	r = varlink_server_listen_path(m->varlink, path, m->config.varlink_mode,
+				       (gid_t)m->config.varlink_group);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r, "Another process is serving %s; refusing to take it over "
+				 "(set varlink-socket= or --varlink-socket= for a second "
+				 "instance).", path);
 	if (r < 0)
-		return log_error_errno(r, "Failed to listen on %s: %m", m->config.varlink_socket);
-	log_debug("Serving io.cnprocd.Monitor on %s (mode %04o).", m->config.varlink_socket,
-		  m->config.varlink_mode);
+		return log_error_errno(r, "Failed to listen on %s: %m", path);
+	log_debug("Serving io.cnprocd.Monitor on %s (mode %04o).", path, m->config.varlink_mode);
 	return 0;
 }
 
@@ -607,6 +613,12 @@ int manager_start(Manager *m)
 		return log_error_errno(r, "Initial scan of /proc failed: %m");
 
 	m->start_usec = now_usec(CLOCK_MONOTONIC);
+	/* listening before "started" is said: whoever waits for it can connect */
+	if (!m->dump) {
+		r = manager_listen_varlink(m);
+		if (r < 0)
+			return r;
+	}
 	record_started(m);
 	record_rules_loaded(m, false);
 
@@ -627,10 +639,6 @@ int manager_start(Manager *m)
 		r = add_signal(m, SIGUSR1, on_sigusr1, "cnprocd-sigusr1", &m->sigusr1_src);
 	if (r >= 0 && m->debug_stall)
 		r = add_signal(m, SIGUSR2, on_sigusr2, "cnprocd-sigusr2", &m->sigusr2_src);
-	if (r < 0)
-		return r;
-
-	r = manager_listen_varlink(m);
 	if (r < 0)
 		return r;
 

@@ -454,7 +454,9 @@ static int connection_dispatch(Connection *c, json_t *msg)
 	c->call = call;
 	s->stats.n_calls++;
 
-	json_incref(params = params ?: json_object());
+	params = params ? json_incref(params) : json_object();
+	if (!params)
+		return -ENOMEM;
 	if (upgrade) {
 		/* no interface of ours speaks another protocol after a reply */
 		r = varlink_call_error_invalid_parameter(call, "upgrade");

@@ -40,3 +40,14 @@ fi
 "$CNPROCD" --help | grep -q -- "--rcvbuf" || fail "--help lacks --rcvbuf"
 "$CNPROCD" --version | grep -q "^cnprocd [0-9]" || fail "--version"
 pass "--help and --version"
+
+# a second instance must not take over the first one's varlink socket
+start_daemon -c "$ALL_EVENTS_CONF"
+"$CNPROCD" -c "$ALL_EVENTS_CONF" --varlink-socket="$T/io.cnprocd.Monitor" \
+	>"$T/out2" 2>"$T/err2" && fail "a second daemon took over the socket"
+grep -q "Another process is serving $T/io.cnprocd.Monitor" "$T/err2" ||
+	fail "no clear message: $(cat "$T/err2")"
+[ -S "$T/io.cnprocd.Monitor" ] || fail "the first daemon's socket is gone"
+kill -0 "$DAEMON_PID" || fail "the first daemon died"
+pass "second instance refused: $(tail -n 1 "$T/err2")"
+stop_daemon || fail "first daemon did not stop cleanly"
