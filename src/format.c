@@ -312,7 +312,7 @@ json_t *format_process_json(const Process *p, const char *user, bool record_argv
 
 	if (!o)
 		return NULL;
-	r |= json_object_set_new(o, "event", json_string("process"));
+	r |= json_object_set_new(o, "unread", json_boolean(p->unread));
 	r |= json_object_set_new(o, "pid", json_integer(p->pid));
 	r |= json_object_set_new(o, "start_usec", p->start_ns == 0 ? json_null() :
 				 json_integer((json_int_t)monotonic_to_realtime_usec(p->start_ns)));

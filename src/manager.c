@@ -344,11 +344,19 @@ static int dump_one(const Process *p, void *userdata)
 {
 	Manager *m = userdata;
 	const char *user = proctable_user_name(m->table, p->euid);
+	json_t *o;
 
-	if (m->output == OUTPUT_JSON)
-		output_json(m, format_process_json(p, user, m->config.record_argv));
-	else
+	if (m->output != OUTPUT_JSON) {
 		format_process_console(m->out, p, user, m->config.record_argv);
+		return 0;
+	}
+	o = format_process_json(p, user, m->config.record_argv);
+	/* in the JSON stream, table entries are told from events by this */
+	if (o && json_object_set_new(o, "event", json_string("process")) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	output_json(m, o);
 	return 0;
 }
 

@@ -32,16 +32,8 @@ static Manager *manager_of(void *userdata)
 
 static json_t *process_json(Manager *m, const Process *p)
 {
-	json_t *o = format_process_json(p, proctable_user_name(m->table, p->euid),
-					m->config.record_argv);
-
-	/* the dump's record type marker is not part of the Process type */
-	if (o) {
-		json_object_del(o, "event");
-		if (!json_object_get(o, "unread"))
-			json_object_set_new(o, "unread", json_false());
-	}
-	return o;
+	return format_process_json(p, proctable_user_name(m->table, p->euid),
+				   m->config.record_argv);
 }
 
 static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
