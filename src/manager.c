@@ -619,6 +619,8 @@ int manager_start(Manager *m)
 	r = proctable_scan(m->table);
 	if (r < 0)
 		return log_error_errno(r, "Initial scan of /proc failed: %m");
+	/* losses are counted from here on */
+	m->last_drops = MAX(netlink_kernel_drops(m->nl), 0);
 
 	m->start_usec = now_usec(CLOCK_MONOTONIC);
 	/* listening before "started" is said: whoever waits for it can connect */
@@ -695,6 +697,8 @@ static void record_stopping(Manager *m)
 	record_field(&r, "CNPROCD_FOREIGN=%llu", (unsigned long long)s->n_foreign);
 	record_field(&r, "CNPROCD_TABLE_FULL=%llu",
 		     (unsigned long long)proctable_stats(m->table)->n_full);
+	record_field(&r, "CNPROCD_PID_REUSED=%llu",
+		     (unsigned long long)proctable_stats(m->table)->n_reused);
 	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
 	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
 	record_field(&r, "CNPROCD_RELOADS=%llu", (unsigned long long)m->n_reloads);

@@ -338,6 +338,14 @@ fail:
 	return r;
 }
 
+/* /proc's start time has clock-tick resolution (10 ms): allow two ticks */
+static bool same_start(uint64_t a_ns, uint64_t b_ns)
+{
+	uint64_t d = a_ns > b_ns ? a_ns - b_ns : b_ns - a_ns;
+
+	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
+}
+
 static bool pid_is_thread_of_other(const ProcEvent *ev)
 {
 	return ev->pid != ev->tgid;
@@ -367,6 +375,14 @@ Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
 	case PROC_EV_FORK:
 		if (pid_is_thread_of_other(ev))
 			return proctable_get(t, ev->tgid);
+		/* an entry under the child's pid is either the scan's view of this very
+		 * child (same start time) or a dead process whose exit was lost and
+		 * whose pid was reused: that one must not lend the child its data */
+		p = proctable_get(t, ev->pid);
+		if (p && !same_start(p->start_ns, ev->timestamp_ns)) {
+			proctable_remove(t, ev->pid);
+			t->stats.n_reused++;
+		}
 		p = get_or_add(t, ev->pid, PROC_ORIGIN_FORK, &created);
 		if (!p)
 			return NULL;

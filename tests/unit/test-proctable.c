@@ -384,6 +384,7 @@ static void test_fork_inherits(void)
 	const Process *parent;
 	Process *p;
 	ProcEvent ev;
+	uint64_t start;
 	uint64_t vanished;
 
 	TS_ASSERT_INT_EQ(fake_root_setup(root), 0);
@@ -457,15 +458,31 @@ static void test_fork_inherits(void)
 	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/foo");
 	TS_ASSERT_INT_EQ(p->start_ns, 77); /* the event's time, not /proc's */
 
-	/* fork event of an entry the scan already found: the event wins on origin,
-	 * parent and start time; the data read from /proc is kept */
-	ev = fork_event(200, 200, 100, 555);
+	/* fork event of an entry the scan already found (same start time, within
+	 * /proc's tick resolution): the event wins on origin, parent and start time;
+	 * the data read from /proc is kept */
+	start = proctable_get(t, 200)->start_ns;
+	ev = fork_event(200, 200, 100, start + 5 * 1000 * 1000);
 	p = proctable_apply(t, &ev);
 	TS_ASSERT(p == proctable_get(t, 200));
 	TS_ASSERT_INT_EQ(p->origin, PROC_ORIGIN_FORK);
-	TS_ASSERT_INT_EQ(p->start_ns, 555);
+	TS_ASSERT_INT_EQ(p->start_ns, start + 5 * 1000 * 1000);
 	TS_ASSERT_STR_EQ(p->comm, "a) b");
 	TS_ASSERT_STR_EQ(p->unit, "bar.service");
+	TS_ASSERT_INT_EQ(proctable_size(t), 6);
+	TS_ASSERT_INT_EQ(proctable_stats(t)->n_reused, 0);
+
+	/* a fork under the pid of an entry that started long before: its exit was
+	 * lost and the pid reused; the child inherits from its parent, not from
+	 * the dead process */
+	ev = fork_event(200, 200, 100, start + 10ULL * 1000 * 1000 * 1000);
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p == proctable_get(t, 200));
+	TS_ASSERT_INT_EQ(proctable_stats(t)->n_reused, 1);
+	TS_ASSERT_STR_EQ(p->comm, proctable_get(t, 100)->comm);
+	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/foo");
+	TS_ASSERT_STR_EQ(p->unit, proctable_get(t, 100)->unit);
+	TS_ASSERT_INT_EQ(p->start_ns, start + 10ULL * 1000 * 1000 * 1000);
 	TS_ASSERT_INT_EQ(proctable_size(t), 6);
 
 	proctable_free(t);
