@@ -301,8 +301,9 @@ static void check_loss(Manager *m)
 		lost = MAX(lost, (uint64_t)(drops - m->last_drops));
 		m->last_drops = drops;
 	}
-	/* processes started during the loss would otherwise stay unknown */
-	(void)proctable_scan(m->table);
+	/* processes started during the loss would otherwise stay unknown, and those
+	 * whose exit was lost would stay forever */
+	(void)proctable_resync(m->table);
 	m->n_resyncs++;
 
 	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)

@@ -28,6 +28,8 @@ struct ProcTable {
 	size_t capacity;
 	size_t n;
 
+	uint64_t generation; /* of the current scan */
+
 	UserCacheEntry users[USER_CACHE_MAX];
 	size_t n_users;
 
@@ -458,7 +460,22 @@ Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
 	return p;
 }
 
-int proctable_scan(ProcTable *t)
+/* Is a known entry's process still alive (not gone, not a zombie)? */
+static bool still_alive(ProcTable *t, const Process *p)
+{
+	_cleanup_free_ char *stat = NULL;
+	ProcStat ps;
+	size_t len;
+
+	if (procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL) < 0 ||
+	    procfs_parse_stat(stat, len, &ps) < 0)
+		return false;
+	return ps.state != 'Z' && ps.state != 'X';
+}
+
+/* Add every live process not yet known; with check_known, also mark the known
+ * ones that are still alive with this scan's generation. */
+static int scan(ProcTable *t, bool check_known)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
@@ -468,6 +485,7 @@ int proctable_scan(ProcTable *t)
 	if (!d)
 		return log_error_errno(errno, "Failed to open %s: %m", t->proc_root);
 	t->stats.n_scans++;
+	t->generation++;
 
 	while ((de = readdir(d))) {
 		char *end;
@@ -478,8 +496,12 @@ int proctable_scan(ProcTable *t)
 		pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0 || pid > INT32_MAX)
 			continue;
-		if (proctable_get(t, (pid_t)pid))
+		p = proctable_get(t, (pid_t)pid);
+		if (p) {
+			if (!check_known || still_alive(t, p))
+				p->seen = t->generation;
 			continue;
+		}
 		/* read before inserting: a process gone between readdir and read is
 		 * normal and must leave no trace */
 		p = process_new((pid_t)pid, PROC_ORIGIN_SCANNED);
@@ -499,6 +521,7 @@ int proctable_scan(ProcTable *t)
 			process_free(p);
 			continue;
 		}
+		p->seen = t->generation;
 		r = table_insert(t, p);
 		if (r == -ENOMEM)
 			return r;
@@ -508,6 +531,33 @@ int proctable_scan(ProcTable *t)
 	}
 	log_debug("Scan of %s added %u processes, %zu tracked.", t->proc_root, added, t->n);
 	return (int)added;
+}
+
+int proctable_scan(ProcTable *t)
+{
+	return scan(t, false);
+}
+
+int proctable_resync(ProcTable *t)
+{
+	_cleanup_free_ pid_t *gone = NULL;
+	size_t n = 0;
+	int r;
+
+	r = scan(t, true);
+	if (r < 0)
+		return r;
+	/* collect first: removing while walking the slots would move entries */
+	gone = calloc(t->n ?: 1, sizeof(pid_t));
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->capacity; i++)
+		if (t->slots[i] && t->slots[i]->seen != t->generation)
+			gone[n++] = t->slots[i]->pid;
+	for (size_t i = 0; i < n; i++)
+		proctable_remove(t, gone[i]);
+	log_debug("Resync: %d processes added, %zu dropped, %zu tracked.", r, n, t->n);
+	return (int)n;
 }
 
 const char *proctable_user_name(ProcTable *t, uid_t uid)

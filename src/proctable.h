@@ -40,6 +40,7 @@ typedef struct Process {
 	bool unread;        /* its /proc could not be read after its exec: exe and argv
 			     * unknown (never the parent's, which it no longer runs) */
 	bool kernel_thread;
+	uint64_t seen;      /* scan generation that last found it alive */
 } Process;
 
 typedef struct ProcTableStats {
@@ -70,6 +71,13 @@ int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *user
  * are dead and produce no further event). Known entries are kept: events are newer.
  */
 int proctable_scan(ProcTable *t);
+
+/*
+ * After lost events: scan /proc again, add what is new, and drop entries whose
+ * process is gone or a zombie (their exit event was lost). Returns the number
+ * removed, or a negative errno.
+ */
+int proctable_resync(ProcTable *t);
 
 /*
  * Apply one event. Returns the process the event is about (created if needed and
