@@ -61,16 +61,6 @@ void log_setup(LogTarget target, int max_level)
 	log_max_level = max_level;
 }
 
-int log_get_max_level(void)
-{
-	return log_max_level;
-}
-
-LogTarget log_get_target(void)
-{
-	return log_target;
-}
-
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
 {
 	char msg[2048];

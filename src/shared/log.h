@@ -24,8 +24,6 @@ LogTarget log_target_resolve(LogTarget t);
  * every module logs through them, like systemd's log.c.
  */
 void log_setup(LogTarget target, int max_level);
-int log_get_max_level(void);
-LogTarget log_get_target(void);
 
 /* Returns -abs(error) so callers can `return log_error_errno(r, "...")`. */
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
