@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 
 #include "cnproc.h"
@@ -271,4 +273,73 @@ int cnproc_decode(const void *buf, size_t len, ProcEvent *ret)
 	}
 
 	return 1;
+}
+
+uint32_t cnproc_kernel_mask(uint32_t types)
+{
+	static const uint32_t bit[_PROC_EV_MAX] = {
+		[PROC_EV_FORK] = PROC_EVENT_FORK,
+		[PROC_EV_EXEC] = PROC_EVENT_EXEC,
+		[PROC_EV_UID] = PROC_EVENT_UID,
+		[PROC_EV_GID] = PROC_EVENT_GID,
+		[PROC_EV_SID] = PROC_EVENT_SID,
+		[PROC_EV_PTRACE] = PROC_EVENT_PTRACE,
+		[PROC_EV_COMM] = PROC_EVENT_COMM,
+		[PROC_EV_COREDUMP] = PROC_EVENT_COREDUMP,
+		[PROC_EV_EXIT] = PROC_EVENT_EXIT,
+	};
+	uint32_t mask = 0;
+
+	for (int t = 0; t < _PROC_EV_MAX; t++)
+		if (types & (1U << t))
+			mask |= bit[t];
+	return mask;
+}
+
+/* Offsets in the datagram: nlmsghdr, cn_msg, then struct proc_event. */
+#define OFF_EVENT ((uint32_t)(NLMSG_HDRLEN + sizeof(struct cn_msg)))
+#define OFF_WHAT (OFF_EVENT + (uint32_t)offsetof(struct proc_event, what))
+#define OFF_DATA (OFF_EVENT + (uint32_t)offsetof(struct proc_event, event_data))
+#define OFF_CHILD_PID (OFF_DATA + (uint32_t)offsetof(struct fork_proc_event, child_pid))
+#define OFF_CHILD_TGID (OFF_DATA + (uint32_t)offsetof(struct fork_proc_event, child_tgid))
+/* process_pid/process_tgid lead every other event's struct */
+#define OFF_PID (OFF_DATA + (uint32_t)offsetof(struct exit_proc_event, process_pid))
+#define OFF_TGID (OFF_DATA + (uint32_t)offsetof(struct exit_proc_event, process_tgid))
+
+int cnproc_thread_filter(struct sock_filter *prog, size_t n)
+{
+	/* absolute loads are big-endian, the connector's fields host-endian: compare
+	 * `what` against byte-swapped constants; pid == tgid is order-independent */
+	enum { L_WHAT = 2, L_FORK = 10, L_PID = 16, L_ACCEPT = 20, L_DROP = 21, N = 22 };
+#define J(i, l) ((uint8_t)((l) - (i) - 1))
+	const struct sock_filter f[N] = {
+		[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_TGID + 4, 0, J(1, L_ACCEPT)),
+		[L_WHAT] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_WHAT),
+		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_FORK), J(3, L_FORK), 0),
+		[4] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXIT), J(4, L_PID), 0),
+		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_UID), J(5, L_PID), 0),
+		[6] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_GID), J(6, L_PID), 0),
+		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_SID), J(7, L_PID), 0),
+		[8] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_PTRACE), J(8, L_PID), 0),
+		[9] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_COMM), J(9, L_PID),
+			       J(9, L_ACCEPT)),
+		[L_FORK] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		[11] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_CHILD_TGID + 4, 0, J(11, L_ACCEPT)),
+		[12] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_TGID),
+		[13] = BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		[14] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_PID),
+		[15] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(15, L_ACCEPT), J(15, L_DROP)),
+		[L_PID] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_TGID),
+		[17] = BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		[18] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_PID),
+		[19] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(19, L_ACCEPT), J(19, L_DROP)),
+		[L_ACCEPT] = BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
+		[L_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+#undef J
+	if (n < N)
+		return -ENOBUFS;
+	memcpy(prog, f, sizeof(f));
+	return N;
 }

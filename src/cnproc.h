@@ -77,5 +77,19 @@ typedef struct ProcEvent {
  */
 int cnproc_decode(const void *buf, size_t len, ProcEvent *ret);
 
+/* The kernel's PROC_EVENT_* bits for a set of types (bit 1 << ProcEventType). */
+uint32_t cnproc_kernel_mask(uint32_t types);
+#define CNPROC_TYPES_ALL ((uint32_t)((1U << _PROC_EV_MAX) - 2)) /* every type but NONE */
+
+/*
+ * A classic BPF socket filter that drops thread events (pid != tgid) of the
+ * types the process table folds anyway: FORK of a thread, EXIT of a non-leader,
+ * and UID/GID/SID/PTRACE/COMM of a thread. Everything else (ACKs, EXEC, COREDUMP,
+ * anything short or unknown) passes, so the decoder still sees and counts it.
+ * Fills up to n instructions; returns how many, or -ENOBUFS.
+ */
+struct sock_filter;
+int cnproc_thread_filter(struct sock_filter *prog, size_t n);
+
 const char *proc_event_type_to_string(ProcEventType t);
 ProcEventType proc_event_type_from_string(const char *s);

@@ -22,6 +22,7 @@ void config_init(Config *c)
 		.log_target = LOG_TARGET_AUTO,
 		.max_processes = CONFIG_DEFAULT_MAX_PROCESSES,
 		.threads = false,
+		.kernel_filter = true,
 		.record_argv = true,
 		.default_action = RULE_ACTION_LOG,
 		.default_priority = LOG_INFO,
@@ -154,6 +155,8 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	}
 	if (strcmp(name, "threads") == 0)
 		return parse_bool_key(s, name, value, &c->threads);
+	if (strcmp(name, "kernel-filter") == 0)
+		return parse_bool_key(s, name, value, &c->kernel_filter);
 	if (strcmp(name, "record-argv") == 0)
 		return parse_bool_key(s, name, value, &c->record_argv);
 	if (strcmp(name, "default-action") == 0) {
@@ -651,6 +654,7 @@ void config_print(const Config *c, FILE *f)
 	fprintf(f, "log-target = %s\n", log_target_to_string(c->log_target));
 	fprintf(f, "max-processes = %llu\n", (unsigned long long)c->max_processes);
 	fprintf(f, "threads = %s\n", c->threads ? "yes" : "no");
+	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
 	fprintf(f, "record-argv = %s\n", c->record_argv ? "yes" : "no");
 	fprintf(f, "default-action = %s\n", rule_action_to_string(c->default_action));
 	fprintf(f, "default-priority = %s\n", priority_to_string(c->default_priority));

@@ -24,6 +24,7 @@ typedef struct Config {
 	LogTarget log_target;     /* log-target */
 	uint64_t max_processes;   /* max-processes */
 	bool threads;             /* threads: report thread events instead of folding */
+	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
 	bool record_argv;         /* record-argv */
 	RuleAction default_action; /* default-action: for events no rule matches */
 	int default_priority;     /* default-priority */

@@ -77,6 +77,7 @@ Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
+	m->stopping = true;
 	sd_event_source_disable_unref(m->netlink_src);
 	sd_event_source_disable_unref(m->sigint_src);
 	sd_event_source_disable_unref(m->sigterm_src);
@@ -84,6 +85,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->sigusr1_src);
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
+	sd_event_source_disable_unref(m->resync_timer);
 	monitor_close_subscribers(m);
 	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
@@ -254,10 +256,50 @@ uint64_t manager_events_total(const Manager *m)
 
 uint64_t manager_events_lost(const Manager *m)
 {
-	const NetlinkStats *s = netlink_stats(m->nl);
+	return m->loss.lost_total;
+}
 
-	/* the kernel's exact drop count where it has one, else the sequence gaps */
-	return m->last_drops > 0 ? (uint64_t)m->last_drops : s->n_seq_lost;
+uint64_t manager_kernel_drops(const Manager *m)
+{
+	int64_t d = m->nl ? netlink_kernel_drops(m->nl) : -1;
+
+	return d > m->drops_base ? (uint64_t)(d - m->drops_base) : 0;
+}
+
+/* Event types the daemon needs now: the table's, the logging rules', the
+ * subscribers'. An ignore rule needs nothing delivered. */
+static uint32_t wanted_types(Manager *m)
+{
+	uint32_t t = 1U << PROC_EV_FORK | 1U << PROC_EV_EXEC | 1U << PROC_EV_EXIT |
+		     1U << PROC_EV_UID | 1U << PROC_EV_GID | 1U << PROC_EV_COMM;
+
+	if (m->config.default_action == RULE_ACTION_LOG)
+		return CNPROC_TYPES_ALL;
+	for (size_t i = 0; i < m->config.rules.n; i++) {
+		const Rule *r = m->config.rules.rules[i];
+
+		if (r->action == RULE_ACTION_LOG)
+			t |= r->events ?: CNPROC_TYPES_ALL;
+	}
+	return t | monitor_subscribed_types(m);
+}
+
+void manager_update_filter(Manager *m)
+{
+	uint32_t types = CNPROC_TYPES_ALL;
+	bool threads = false;
+	int r;
+
+	if (!m->nl || m->stopping || m->dump)
+		return;
+	if (m->config.kernel_filter) {
+		types = wanted_types(m);
+		threads = !m->config.threads;
+	}
+	r = netlink_set_filter(m->nl, cnproc_kernel_mask(types), threads);
+	if (r < 0)
+		log_warning_errno(r, "Failed to set the kernel-side event filter, receiving "
+				  "everything: %m");
 }
 
 /* STATUS= for systemctl status: refreshed by the report timer, not per event */
@@ -281,47 +323,76 @@ static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* A loss episode ends after this long without further loss... */
+#define LOSS_QUIET_USEC (200 * USEC_PER_MSEC)
+/* ...or this long after it began, if the storm goes on */
+#define LOSS_MAX_USEC (2 * USEC_PER_SEC)
+
 static void check_loss(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
-	uint64_t seq_lost = s->n_seq_lost - m->last_seq_lost, lost;
-	bool overflow = s->n_enobufs != m->last_enobufs;
-	int64_t drops;
-	Record r;
+	uint64_t overflows = s->n_enobufs - m->last_enobufs;
+	int64_t drops = netlink_kernel_drops(m->nl);
+	usec_t now = now_usec(CLOCK_MONOTONIC);
 
-	/* an overflow, or a gap in a CPU's sequence numbers (the kernel also drops
-	 * events when it cannot allocate them), means events are gone */
-	if (!overflow && seq_lost == 0)
-		return;
 	m->last_enobufs = s->n_enobufs;
-	m->last_seq_lost = s->n_seq_lost;
-	drops = netlink_kernel_drops(m->nl);
-	lost = seq_lost;
-	if (drops >= 0) {
-		lost = MAX(lost, (uint64_t)(drops - m->last_drops));
-		m->last_drops = drops;
-	}
-	/* processes started during the loss would otherwise stay unknown, and those
-	 * whose exit was lost would stay forever */
-	(void)proctable_resync(m->table);
-	m->n_resyncs++;
+	if (drops >= 0)
+		drops = drops > m->drops_base ? drops - m->drops_base : 0;
+	if (!loss_update(&m->loss, s->n_seq_lost - m->gaps_base, drops, overflows, now))
+		return;
+	/* the /proc rescan waits for the storm to pass: one per episode, not one
+	 * per overflow */
+	(void)sd_event_source_set_time(m->resync_timer,
+				       loss_deadline(&m->loss, LOSS_QUIET_USEC, LOSS_MAX_USEC));
+	(void)sd_event_source_set_enabled(m->resync_timer, SD_EVENT_ONESHOT);
+}
+
+static void record_loss(Manager *m, const LossEpisode *e)
+{
+	const NetlinkStats *s = netlink_stats(m->nl);
+	usec_t now_mono = now_usec(CLOCK_MONOTONIC), now_rt = now_usec(CLOCK_REALTIME);
+	usec_t start_rt = now_rt - (now_mono - e->start), last_rt = now_rt - (now_mono - e->last);
+	char a[64], b[64];
+	Record r;
 
 	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)
 		return;
-	if (lost > 0)
-		record_message(&r, "%llu process events lost (%s). Rescanned /proc.",
-			       (unsigned long long)lost,
-			       overflow ? "the receive queue overflowed" :
-					  "gap in the kernel's sequence numbers");
+	format_timestamp(a, sizeof(a), start_rt);
+	format_timestamp(b, sizeof(b), last_rt);
+	if (e->lost > 0)
+		record_message(&r, "%llu process events lost between %s and %s (%s). "
+			       "Rescanned /proc.", (unsigned long long)e->lost, a, b,
+			       e->overflows > 0 ? "the receive queue overflowed" :
+						  "gaps in the kernel's sequence numbers");
 	else
-		record_message(&r, "Process events lost: the receive queue overflowed; how "
-			       "many is unknown. Rescanned /proc.");
-	record_field(&r, "CNPROCD_LOST=%llu", (unsigned long long)lost);
+		record_message(&r, "Process events lost between %s and %s: the receive queue "
+			       "overflowed; how many is unknown. Rescanned /proc.", a, b);
+	record_field(&r, "CNPROCD_LOST=%llu", (unsigned long long)e->lost);
+	record_field(&r, "CNPROCD_LOST_TOTAL=%llu", (unsigned long long)m->loss.lost_total);
+	record_field(&r, "CNPROCD_LOSS_START_USEC=%llu", (unsigned long long)start_rt);
+	record_field(&r, "CNPROCD_LOSS_END_USEC=%llu", (unsigned long long)last_rt);
+	record_field(&r, "CNPROCD_OVERFLOWS=%llu", (unsigned long long)e->overflows);
 	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
 	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
-	if (drops >= 0)
-		record_field(&r, "CNPROCD_KERNEL_DROPS=%lld", (long long)drops);
+	record_field(&r, "CNPROCD_KERNEL_DROPS=%llu", (unsigned long long)manager_kernel_drops(m));
 	(void)record_send(&r, m->record_target);
+}
+
+/* The episode is over (or has gone on long enough): bring the table back in line
+ * with /proc, once, and say what was lost. */
+static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	LossEpisode e;
+
+	/* losses still queued count towards this episode */
+	check_loss(m);
+	if (!loss_close(&m->loss, &e))
+		return 0;
+	(void)proctable_resync(m->table);
+	m->n_resyncs++;
+	record_loss(m, &e);
+	return 0;
 }
 
 static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -452,6 +523,7 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 	m->config = c;
 	manager_apply_config(m);
 	m->n_reloads++;
+	manager_update_filter(m);
 	record_rules_loaded(m, true);
 	(void)sd_notify(false, "READY=1");
 	notify_status(m);
@@ -620,8 +692,11 @@ int manager_start(Manager *m)
 	r = proctable_scan(m->table);
 	if (r < 0)
 		return log_error_errno(r, "Initial scan of /proc failed: %m");
-	/* losses are counted from here on */
-	m->last_drops = MAX(netlink_kernel_drops(m->nl), 0);
+	/* losses are counted from here on: the scan saw what went before */
+	m->drops_base = MAX(netlink_kernel_drops(m->nl), 0);
+	m->gaps_base = netlink_stats(m->nl)->n_seq_lost;
+	m->last_enobufs = netlink_stats(m->nl)->n_enobufs;
+	manager_update_filter(m);
 
 	m->start_usec = now_usec(CLOCK_MONOTONIC);
 	/* listening before "started" is said: whoever waits for it can connect */
@@ -652,6 +727,13 @@ int manager_start(Manager *m)
 		r = add_signal(m, SIGUSR2, on_sigusr2, "cnprocd-sigusr2", &m->sigusr2_src);
 	if (r < 0)
 		return r;
+
+	r = sd_event_add_time(m->event, &m->resync_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0,
+			      on_resync_timer, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the resync timer: %m");
+	(void)sd_event_source_set_description(m->resync_timer, "cnprocd-resync");
+	(void)sd_event_source_set_enabled(m->resync_timer, SD_EVENT_OFF);
 
 	r = sd_event_add_time_relative(m->event, &m->report_timer, CLOCK_MONOTONIC,
 				       REPORT_INTERVAL_USEC, 0, on_report_timer, m);
@@ -724,7 +806,16 @@ int manager_run(Manager *m)
 	if (r < 0)
 		log_error_errno(r, "Event loop failed: %m");
 
+	/* an episode still open is reported, not forgotten */
+	check_loss(m);
+	{
+		LossEpisode e;
+
+		if (loss_close(&m->loss, &e))
+			record_loss(m, &e);
+	}
 	/* tell the kernel we stopped listening, so it can stop generating events */
+	m->stopping = true;
 	k = netlink_unsubscribe(m->nl);
 	if (k < 0)
 		log_warning_errno(k, "Failed to unsubscribe from process events: %m");

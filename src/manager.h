@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "conffile.h"
+#include "loss.h"
 #include "macro.h"
 #include "netlink.h"
 #include "proctable.h"
@@ -41,6 +42,7 @@ typedef struct Manager {
 	sd_event_source *sigusr1_src;  /* "cnprocd-sigusr1": dump the table */
 	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
 	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
+	sd_event_source *resync_timer; /* "cnprocd-resync": closes a loss episode */
 
 	Netlink *nl;
 	ProcTable *table;
@@ -72,8 +74,10 @@ typedef struct Manager {
 	uint64_t n_reloads, n_reload_failures;
 	uint64_t n_resyncs;
 	uint64_t last_enobufs;
-	uint64_t last_seq_lost;
-	int64_t last_drops;
+	int64_t drops_base;      /* the kernel's drop count when counting began */
+	uint64_t gaps_base;
+	LossTracker loss;
+	bool stopping;           /* unsubscribed: the filter is not touched again */
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);
@@ -89,5 +93,8 @@ int manager_run(Manager *m);
 int manager_reload(Manager *m, ConfigError *ret_err);
 uint64_t manager_events_total(const Manager *m);
 uint64_t manager_events_lost(const Manager *m);
+uint64_t manager_kernel_drops(const Manager *m);
+/* Tell the kernel which events are wanted now (rules, subscribers, threads). */
+void manager_update_filter(Manager *m);
 /* Print the process table to the output (SIGUSR1, --dump). */
 void manager_dump(Manager *m);

@@ -50,9 +50,15 @@
 	"\n" \
 	"# Counters since the daemon started. events counts received events by type (fork\n" \
 	"# exec exit uid gid sid ptrace comm coredump). lost_events is the best figure of\n" \
-	"# events lost: the kernel's drop count (kernel_drops, from SO_MEMINFO), else the\n" \
-	"# gaps in the per-CPU sequence numbers (sequence_gaps); enobufs counts receive\n" \
-	"# queue overflows and resyncs the /proc rescans after them.\n" \
+	"# events lost: the larger of the kernel's drop count for our socket\n" \
+	"# (kernel_drops, from SO_MEMINFO) and the gaps in the per-CPU sequence numbers\n" \
+	"# (sequence_gaps, which also see events the kernel failed to allocate, but are\n" \
+	"# only checked when nothing is filtered: sequence_checked). enobufs counts\n" \
+	"# receive queue overflows and resyncs the /proc rescans after loss episodes.\n" \
+	"# kernel_filter lists the event types the kernel is asked to send (the proc_input\n" \
+	"# filter of Linux >= 6.6, kernel_filter_supported), thread_filter says whether a\n" \
+	"# BPF filter drops thread events before they reach us. pid_reused counts table\n" \
+	"# entries replaced because their pid turned up for a new process.\n" \
 	"method GetStats() -> (\n" \
 	"  uptime_usec: int,\n" \
 	"  events: [string]int,\n" \
@@ -74,7 +80,12 @@
 	"  reloads: int,\n" \
 	"  reload_failures: int,\n" \
 	"  clients: int,\n" \
-	"  receive_buffer: int\n" \
+	"  receive_buffer: int,\n" \
+	"  kernel_filter: []string,\n" \
+	"  kernel_filter_supported: bool,\n" \
+	"  thread_filter: bool,\n" \
+	"  sequence_checked: bool,\n" \
+	"  pid_reused: int\n" \
 	")\n" \
 	"\n" \
 	"# The live process table, optionally filtered: unit and comm are globs, user is a\n" \

@@ -41,8 +41,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	Manager *m = manager_of(userdata);
 	const NetlinkStats *ns = netlink_stats(m->nl);
 	const ProcTableStats *ts = proctable_stats(m->table);
-	int64_t drops = netlink_kernel_drops(m->nl);
-	json_t *events;
+	json_t *events, *filter;
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
 		return 0;
@@ -52,9 +51,18 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	for (int t = PROC_EV_FORK; t < _PROC_EV_MAX; t++)
 		json_object_set_new(events, proc_event_type_to_string(t),
 				    json_integer((json_int_t)m->n_events[t]));
+	filter = json_array();
+	if (!filter) {
+		json_decref(events);
+		return -ENOMEM;
+	}
+	/* what the kernel sends us, by type (all of them without a filter) */
+	for (int t = PROC_EV_FORK; t < _PROC_EV_MAX; t++)
+		if (cnproc_kernel_mask(1U << t) & netlink_kernel_mask(m->nl))
+			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
 	return varlink_call_reply(call, json_pack(
 		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I}",
+		"s:I,s:I,s:o,s:b,s:b,s:b,s:I}",
 		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
 		"events", events,
 		"thread_events_folded", (json_int_t)m->n_thread_events,
@@ -62,9 +70,9 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"records_suppressed", (json_int_t)m->n_suppressed,
 		"records_ignored", (json_int_t)m->n_ignored,
 		"lost_events", (json_int_t)manager_events_lost(m),
-		"kernel_drops", (json_int_t)MAX(drops, 0),
+		"kernel_drops", (json_int_t)manager_kernel_drops(m),
 		"enobufs", (json_int_t)ns->n_enobufs,
-		"sequence_gaps", (json_int_t)ns->n_seq_lost,
+		"sequence_gaps", (json_int_t)(ns->n_seq_lost - m->gaps_base),
 		"resyncs", (json_int_t)m->n_resyncs,
 		"malformed_messages", (json_int_t)ns->n_malformed,
 		"unknown_messages", (json_int_t)ns->n_unknown,
@@ -75,7 +83,12 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"reloads", (json_int_t)m->n_reloads,
 		"reload_failures", (json_int_t)m->n_reload_failures,
 		"clients", (json_int_t)varlink_server_n_connections(m->varlink),
-		"receive_buffer", (json_int_t)netlink_rcvbuf(m->nl)));
+		"receive_buffer", (json_int_t)netlink_rcvbuf(m->nl),
+		"kernel_filter", filter,
+		"kernel_filter_supported", netlink_filter_supported(m->nl),
+		"thread_filter", netlink_thread_filter(m->nl),
+		"sequence_checked", netlink_seq_valid(m->nl),
+		"pid_reused", (json_int_t)ts->n_reused));
 }
 
 typedef struct ListFilter {
@@ -222,6 +235,16 @@ static void subscriber_free(Subscriber *s)
 	free(s->unit);
 	free(s->comm);
 	free(s);
+	manager_update_filter(m);
+}
+
+uint32_t monitor_subscribed_types(Manager *m)
+{
+	uint32_t t = 0;
+
+	for (Subscriber *s = m->subscribers; s; s = s->next)
+		t |= s->events ?: CNPROC_TYPES_ALL;
+	return t;
 }
 
 static void on_subscriber_gone(VarlinkCall *call, void *userdata)
@@ -276,6 +299,7 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	m->subscribers = s;
 	m->n_subscribers++;
 	varlink_call_set_disconnect(call, on_subscriber_gone, s);
+	manager_update_filter(m);
 
 	r = varlink_call_notify(call, json_pack("{s:b}", "ready", 1));
 	/* on failure the disconnect callback has freed s already */

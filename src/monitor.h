@@ -16,3 +16,5 @@ extern const VarlinkInterface monitor_interface;
 void monitor_broadcast(Manager *m, const EventRecord *rec);
 /* End every subscription (daemon stopping). */
 void monitor_close_subscribers(Manager *m);
+/* Event types the subscribers want (bit 1 << ProcEventType), 0 if none. */
+uint32_t monitor_subscribed_types(Manager *m);

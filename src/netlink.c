@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <poll.h>
@@ -19,12 +20,22 @@
  * 76 bytes, so one page-sized buffer is plenty */
 #define NETLINK_BUFFER_SIZE 8192
 
+/* PROC_EVENT_ALL (Linux 6.6) without PROC_EVENT_NONZERO_EXIT's special meaning */
+#define PROC_EVENT_ALL_BITS                                                             \
+	((uint32_t)(PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_GID | \
+		    PROC_EVENT_SID | PROC_EVENT_PTRACE | PROC_EVENT_COMM |                  \
+		    PROC_EVENT_COREDUMP | PROC_EVENT_EXIT | 0x20000000U))
+
 struct Netlink {
 	struct mnl_socket *sock;
 	uint64_t rcvbuf;
 	uint32_t seq;
 	uint32_t ack;
 	bool subscribed;
+	bool filter_supported;  /* kernel >= 6.6 accepted a proc_input */
+	uint32_t kernel_mask;   /* PROC_EVENT_* bits asked for (PROC_EVENT_ALL: all) */
+	bool thread_filter;     /* BPF filter dropping thread events attached */
+	bool seq_valid;         /* unfiltered: gaps in seq are losses */
 
 	/* per-CPU last sequence number, to detect gaps (= lost events) */
 	uint32_t *cpu_seq;
@@ -98,13 +109,16 @@ int netlink_open(uint64_t rcvbuf, Netlink **ret)
 		r = -errno;
 		goto fail;
 	}
+	/* sized before joining the group: events arrive from bind on */
+	r = netlink_set_rcvbuf(nl, rcvbuf);
+	if (r < 0)
+		goto fail;
 	if (mnl_socket_bind(nl->sock, CN_IDX_PROC, MNL_SOCKET_AUTOPID) < 0) {
 		r = -errno;
 		goto fail;
 	}
-	r = netlink_set_rcvbuf(nl, rcvbuf);
-	if (r < 0)
-		goto fail;
+	nl->kernel_mask = PROC_EVENT_ALL_BITS;
+	nl->seq_valid = true;
 	/* ack is an arbitrary cookie the kernel echoes +1; avoid other listeners' values */
 	nl->ack = (uint32_t)(now_nsec(CLOCK_MONOTONIC) ^ ((uint64_t)getpid() << 16));
 	*ret = nl;
@@ -127,24 +141,33 @@ Netlink *netlink_free(Netlink *nl)
 	return NULL;
 }
 
-static int send_mcast_op(Netlink *nl, enum proc_cn_mcast_op op)
+/* Debian 12's headers predate the kernel-side filter (Linux 6.6) */
+struct cnprocd_proc_input {
+	uint32_t mcast_op;   /* enum proc_cn_mcast_op */
+	uint32_t event_type; /* PROC_EVENT_* bits to deliver */
+};
+
+/* LISTEN/IGNORE; with event_type, the 8-byte form that also sets the filter. */
+static int send_mcast_op(Netlink *nl, enum proc_cn_mcast_op op, const uint32_t *event_type)
 {
+	struct cnprocd_proc_input in = { .mcast_op = op, .event_type = event_type ? *event_type : 0 };
+	size_t len = event_type ? sizeof(in) : sizeof(in.mcast_op);
 	char buf[NETLINK_BUFFER_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh;
 	struct cn_msg *cn;
 
-	memset(buf, 0, NLMSG_SPACE(sizeof(*cn) + sizeof(op)));
+	memset(buf, 0, NLMSG_SPACE(sizeof(*cn) + sizeof(in)));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NLMSG_DONE;
 	nlh->nlmsg_pid = mnl_socket_get_portid(nl->sock);
 	nlh->nlmsg_seq = ++nl->seq;
-	cn = mnl_nlmsg_put_extra_header(nlh, sizeof(*cn) + sizeof(op));
+	cn = mnl_nlmsg_put_extra_header(nlh, sizeof(*cn) + len);
 	cn->id.idx = CN_IDX_PROC;
 	cn->id.val = CN_VAL_PROC;
 	cn->seq = nl->seq;
 	cn->ack = ++nl->ack;
-	cn->len = sizeof(op);
-	memcpy(cn->data, &op, sizeof(op));
+	cn->len = (uint16_t)len;
+	memcpy(cn->data, &in, len);
 
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -155,7 +178,9 @@ static void seq_track(Netlink *nl, const ProcEvent *ev)
 {
 	uint32_t d;
 
-	if (ev->type == PROC_EV_NONE) /* ACKs carry the requester's seq, not the CPU's */
+	/* ACKs carry the requester's seq, not the CPU's; and with a filter the
+	 * per-CPU seq also counts the events filtered out, so gaps mean nothing */
+	if (ev->type == PROC_EV_NONE || !nl->seq_valid)
 		return;
 	if (ev->cpu >= nl->n_cpus) {
 		size_t n = (size_t)ev->cpu + 1 + 16;
@@ -190,6 +215,8 @@ typedef struct DispatchContext {
 	void *userdata;
 	int cb_error;
 	bool acked;
+	bool awaiting;
+	uint32_t first_ack; /* cookie of the first LISTEN of this subscription */
 	uint32_t ack_err;
 } DispatchContext;
 
@@ -213,7 +240,10 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 	}
 	nl->stats.n_events++;
 	seq_track(nl, &ev);
-	if (ev.type == PROC_EV_NONE && ev.ack == nl->ack + 1) {
+	/* the answer to any of our LISTEN requests since subscribe began (a retry
+	 * after an overflow may still see the answer to the first one) */
+	if (ev.type == PROC_EV_NONE && c->awaiting &&
+	    ev.ack - (c->first_ack + 1) <= nl->ack - c->first_ack) {
 		c->acked = true;
 		c->ack_err = ev.none.err;
 	}
@@ -304,22 +334,39 @@ int netlink_receive(Netlink *nl, unsigned max_datagrams, netlink_event_cb cb, vo
 	return (int)i;
 }
 
-int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata)
+/*
+ * Send LISTEN (with event_type: the 8-byte form) and wait for its ACK.
+ * Our socket is in the multicast group from bind on, so other listeners' traffic
+ * can overflow a small buffer and take the ACK with it: then ask again, which is
+ * harmless (a repeated LISTEN from one socket is not counted twice, kernel >= 6.6).
+ */
+static int listen_acked(Netlink *nl, const uint32_t *event_type, usec_t timeout,
+			netlink_event_cb cb, void *userdata)
 {
-	DispatchContext c = { .nl = nl, .cb = cb, .userdata = userdata };
+	DispatchContext c = { .nl = nl, .cb = cb, .userdata = userdata, .awaiting = true };
+	uint64_t enobufs;
+	unsigned retries = 0;
 	usec_t deadline;
 	int r;
 
-	r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN);
+	c.first_ack = nl->ack + 1;
+	r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN, event_type);
 	if (r < 0)
 		return r;
-	nl->subscribed = true;
+	enobufs = nl->stats.n_enobufs;
 
 	deadline = now_usec(CLOCK_MONOTONIC) + timeout;
 	while (!c.acked) {
 		struct pollfd p = { .fd = netlink_fd(nl), .events = POLLIN };
 		usec_t now = now_usec(CLOCK_MONOTONIC);
 
+		if (nl->stats.n_enobufs != enobufs && retries < 16) {
+			enobufs = nl->stats.n_enobufs;
+			retries++;
+			r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN, event_type);
+			if (r < 0)
+				return r;
+		}
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		r = poll(&p, 1, (int)((deadline - now + 999) / 1000));
@@ -334,11 +381,87 @@ int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *us
 		}
 	}
 	/* the kernel refuses with an errno in the ACK (EPERM without CAP_NET_ADMIN) */
-	if (c.ack_err != 0) {
-		nl->subscribed = false;
-		return -(int)c.ack_err;
+	return c.ack_err != 0 ? -(int)c.ack_err : 0;
+}
+
+int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata)
+{
+	uint32_t all = PROC_EVENT_ALL_BITS;
+	int r;
+
+	nl->subscribed = true; /* IGNORE on the way out even if the ACK never came */
+	r = listen_acked(nl, NULL, timeout, cb, userdata);
+	if (r < 0) {
+		if (r != -ETIMEDOUT)
+			nl->subscribed = false;
+		return r;
 	}
+	/* Does the kernel take a proc_input (>= 6.6)? Asking for everything in the
+	 * 8-byte form is answered (older kernels ignore it silently); the answer is
+	 * synchronous, so a short wait suffices. */
+	if (kernel_at_least(6, 6))
+		nl->filter_supported =
+			listen_acked(nl, &all, MIN(timeout, 500 * USEC_PER_MSEC), cb, userdata) == 0;
 	return 0;
+}
+
+int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads)
+{
+	int fd = netlink_fd(nl), r;
+	bool seq_valid;
+
+	/* every type wanted: ask for PROC_EVENT_ALL itself, the one value the kernel
+	 * treats as "no filter" (ACKs included) */
+	if (!nl->filter_supported || (kernel_mask | 0x20000000U) == PROC_EVENT_ALL_BITS)
+		kernel_mask = PROC_EVENT_ALL_BITS;
+	if (kernel_mask != nl->kernel_mask) {
+		/* replaces this socket's filter; no ACK comes back for a partial one */
+		r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN, &kernel_mask);
+		if (r < 0)
+			return r;
+		nl->kernel_mask = kernel_mask;
+	}
+	if (drop_threads != nl->thread_filter) {
+		if (drop_threads) {
+			struct sock_filter prog[32];
+			struct sock_fprog fprog = { .filter = prog };
+
+			r = cnproc_thread_filter(prog, ELEMENTSOF(prog));
+			if (r < 0)
+				return r;
+			fprog.len = (unsigned short)r;
+			if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+				return -errno;
+		} else if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0) < 0)
+			return -errno;
+		nl->thread_filter = drop_threads;
+	}
+	seq_valid = nl->kernel_mask == PROC_EVENT_ALL_BITS && !nl->thread_filter;
+	if (seq_valid && !nl->seq_valid)
+		/* start afresh: the gaps while filtered were not losses */
+		memset(nl->cpu_seen, 0, nl->n_cpus * sizeof(*nl->cpu_seen));
+	nl->seq_valid = seq_valid;
+	return 0;
+}
+
+bool netlink_filter_supported(const Netlink *nl)
+{
+	return nl->filter_supported;
+}
+
+uint32_t netlink_kernel_mask(const Netlink *nl)
+{
+	return nl->kernel_mask;
+}
+
+bool netlink_thread_filter(const Netlink *nl)
+{
+	return nl->thread_filter;
+}
+
+bool netlink_seq_valid(const Netlink *nl)
+{
+	return nl->seq_valid;
 }
 
 int netlink_unsubscribe(Netlink *nl)
@@ -347,7 +470,7 @@ int netlink_unsubscribe(Netlink *nl)
 
 	if (!nl->subscribed)
 		return 0;
-	r = send_mcast_op(nl, PROC_CN_MCAST_IGNORE);
+	r = send_mcast_op(nl, PROC_CN_MCAST_IGNORE, NULL);
 	if (r == 0)
 		nl->subscribed = false;
 	return r;

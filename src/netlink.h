@@ -6,6 +6,7 @@
  * subscribe with an ACK wait, receive in bounded batches, account for every loss.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cnproc.h"
@@ -37,6 +38,20 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Netlink *, netlink_free);
  * -ETIMEDOUT: no ACK (we are not in the initial user/PID namespace).
  */
 int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata);
+/*
+ * Narrow what the kernel sends: kernel_mask (PROC_EVENT_* bits, see
+ * cnproc_kernel_mask) through the proc_input filter where the kernel has one
+ * (>= 6.6, probed by netlink_subscribe; else everything keeps coming), and
+ * drop_threads attaches a BPF filter for thread events. Either makes the per-CPU
+ * sequence numbers useless for loss detection; only the kernel's drop count is left.
+ */
+int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads);
+bool netlink_filter_supported(const Netlink *nl);
+uint32_t netlink_kernel_mask(const Netlink *nl);
+bool netlink_thread_filter(const Netlink *nl);
+/* Are sequence gaps losses (nothing filtered)? */
+bool netlink_seq_valid(const Netlink *nl);
+
 /* Send PROC_CN_MCAST_IGNORE (no-op if not subscribed). */
 int netlink_unsubscribe(Netlink *nl);
 

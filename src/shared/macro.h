@@ -74,6 +74,7 @@ static inline void closedirp(DIR **d)
 typedef unsigned long long usec_t;
 typedef unsigned long long nsec_t;
 #define USEC_PER_SEC 1000000ULL
+#define USEC_PER_MSEC 1000ULL
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_USEC 1000ULL
 #define USEC_INFINITY ((usec_t)-1)

@@ -321,3 +321,19 @@ const char *kernel_release(char *buf, size_t size)
 		snprintf(buf, size, "%s", u.release);
 	return buf;
 }
+
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor)
+{
+	unsigned a = 0, b = 0;
+
+	if (!release || sscanf(release, "%u.%u", &a, &b) < 1)
+		return false;
+	return a > major || (a == major && b >= minor);
+}
+
+bool kernel_at_least(unsigned major, unsigned minor)
+{
+	char buf[128];
+
+	return kernel_release_at_least(kernel_release(buf, sizeof(buf)), major, minor);
+}

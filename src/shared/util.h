@@ -41,3 +41,6 @@ char *format_duration(char *buf, size_t size, nsec_t ns);
 
 /* Kernel version string (uname -r). */
 const char *kernel_release(char *buf, size_t size);
+/* Is a release string ("6.18.1-amd64") at least major.minor? Unparsable: no. */
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
+bool kernel_at_least(unsigned major, unsigned minor);

@@ -156,7 +156,11 @@ journal_has() {
 expect_journal() {
 	_f=$1
 	shift
-	wait_for - 10 journal_has "$_f" "$@" || fail "no journal record matching: $_f $*"
+	wait_for - 10 journal_has "$_f" "$@" && return 0
+	# show what was there instead, so a failure in CI explains itself
+	echo "records for $*:" >&2
+	journal_json "$@" | jq -c 'with_entries(select(.key | test("^(CNPROCD_|MESSAGE)")))' >&2
+	fail "no journal record matching: $_f $*"
 }
 
 # journal_bytes FIELD MATCHES...: the field of the first matching record as

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/cn_proc.h>
+#include <linux/filter.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
@@ -651,6 +653,91 @@ static void test_type_strings(void)
 	TS_ASSERT_INT_EQ(proc_event_type_from_string("exi"), _PROC_EV_INVALID);
 }
 
+/* Does the kernel's BPF interpreter let this datagram through the thread filter?
+ * A unix datagram socketpair runs socket filters just like the netlink socket. */
+static int passes(int sv[2], const uint8_t *buf, size_t len)
+{
+	uint8_t rx[512];
+
+	if (send(sv[0], buf, len, 0) != (ssize_t)len)
+		return -errno;
+	return recv(sv[1], rx, sizeof(rx), MSG_DONTWAIT) == (ssize_t)len;
+}
+
+static void test_thread_filter(void)
+{
+	struct sock_filter prog[64];
+	struct sock_fprog fprog;
+	static const struct {
+		int fx;
+		size_t pid_off; /* offset of the subject's pid in event_data */
+		bool dropped_as_thread;
+	} cases[] = {
+		{ FX_FORK, offsetof(struct fork_proc_event, child_pid), true },
+		{ FX_EXIT, offsetof(struct exit_proc_event, process_pid), true },
+		{ FX_UID, offsetof(struct id_proc_event, process_pid), true },
+		{ FX_GID, offsetof(struct id_proc_event, process_pid), true },
+		{ FX_SID, offsetof(struct sid_proc_event, process_pid), true },
+		{ FX_PTRACE, offsetof(struct ptrace_proc_event, process_pid), true },
+		{ FX_COMM, offsetof(struct comm_proc_event, process_pid), true },
+		/* exec is always the leader's; a coredump is the whole process's */
+		{ FX_EXEC, offsetof(struct exec_proc_event, process_pid), false },
+		{ FX_COREDUMP, offsetof(struct coredump_proc_event, process_pid), false },
+	};
+	uint8_t buf[512];
+	int sv[2], n;
+
+	n = cnproc_thread_filter(prog, ELEMENTSOF(prog));
+	TS_ASSERT(n > 0);
+	TS_ASSERT_INT_EQ(cnproc_thread_filter(prog, 4), -ENOBUFS);
+	fprog.len = (unsigned short)n;
+	fprog.filter = prog;
+	TS_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	TS_ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)), 0);
+
+	/* every recorded event is a process's own (pid == tgid): all pass */
+	for (int i = 0; i < _FX_MAX; i++) {
+		if (!fx[i].loaded)
+			continue;
+		if (passes(sv, fx[i].data, fx[i].len) != 1) {
+			fprintf(stderr, "fixture %s was dropped\n", fx[i].name);
+			test_failures++;
+		}
+	}
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const struct fixture *f = &fx[cases[i].fx];
+		size_t off = OFF_EV + EV_HDR + cases[i].pid_off;
+		uint32_t pid;
+
+		if (!f->loaded)
+			continue;
+		memcpy(buf, f->data, f->len);
+		memcpy(&pid, buf + off, sizeof(pid));
+		put_u32(buf, off, pid + 1); /* a thread: pid != tgid */
+		if (passes(sv, buf, f->len) != !cases[i].dropped_as_thread) {
+			fprintf(stderr, "%s of a thread: want %s\n", f->name,
+				cases[i].dropped_as_thread ? "dropped" : "passed");
+			test_failures++;
+		}
+		/* too short to hold the ids: passed on for the decoder to reject */
+		TS_ASSERT_INT_EQ(passes(sv, buf, off + 2), 1);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_kernel_mask(void)
+{
+	TS_ASSERT_INT_EQ(cnproc_kernel_mask(0), 0);
+	TS_ASSERT_INT_EQ(cnproc_kernel_mask(1U << PROC_EV_FORK | 1U << PROC_EV_EXIT),
+			 PROC_EVENT_FORK | PROC_EVENT_EXIT);
+	TS_ASSERT_INT_EQ(cnproc_kernel_mask(1U << PROC_EV_NONE), 0);
+	TS_ASSERT_INT_EQ(cnproc_kernel_mask(CNPROC_TYPES_ALL),
+			 PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_GID |
+				 PROC_EVENT_SID | PROC_EVENT_PTRACE | PROC_EVENT_COMM |
+				 PROC_EVENT_COREDUMP | PROC_EVENT_EXIT);
+}
+
 int main(void)
 {
 	load_fixtures();
@@ -680,6 +767,8 @@ int main(void)
 	RUN_TEST(test_garbage);
 	RUN_TEST(test_null_args);
 	RUN_TEST(test_type_strings);
+	RUN_TEST(test_thread_filter);
+	RUN_TEST(test_kernel_mask);
 
 	return TEST_EXIT();
 }

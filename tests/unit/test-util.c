@@ -506,6 +506,19 @@ static void test_format_timestamp(void)
 	tzset();
 }
 
+static void test_kernel_release(void)
+{
+	TS_ASSERT(kernel_release_at_least("6.6.0", 6, 6));
+	TS_ASSERT(kernel_release_at_least("6.18.1+deb13-amd64", 6, 6));
+	TS_ASSERT(kernel_release_at_least("7.0", 6, 6));
+	TS_ASSERT(!kernel_release_at_least("6.1.0-28-amd64", 6, 6));
+	TS_ASSERT(!kernel_release_at_least("5.19", 6, 6));
+	TS_ASSERT(kernel_release_at_least("6", 6, 0));
+	TS_ASSERT(!kernel_release_at_least("", 6, 6));
+	TS_ASSERT(!kernel_release_at_least("unknown", 6, 6));
+	TS_ASSERT(!kernel_release_at_least(NULL, 6, 6));
+}
+
 int main(void)
 {
 	RUN_TEST(test_parse_size);
@@ -520,5 +533,6 @@ int main(void)
 	RUN_TEST(test_fputs_escaped_large);
 	RUN_TEST(test_format_duration);
 	RUN_TEST(test_format_timestamp);
+	RUN_TEST(test_kernel_release);
 	return TEST_EXIT();
 }
