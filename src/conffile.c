@@ -23,6 +23,7 @@ void config_init(Config *c)
 		.max_processes = CONFIG_DEFAULT_MAX_PROCESSES,
 		.threads = false,
 		.kernel_filter = true,
+		.journal_queue = CONFIG_DEFAULT_JOURNAL_QUEUE,
 		.record_argv = true,
 		.default_action = RULE_ACTION_LOG,
 		.default_priority = LOG_INFO,
@@ -155,6 +156,13 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	}
 	if (strcmp(name, "threads") == 0)
 		return parse_bool_key(s, name, value, &c->threads);
+	if (strcmp(name, "journal-queue") == 0) {
+		if (parse_uint64(value, &c->journal_queue) < 0 || c->journal_queue < 16 ||
+		    c->journal_queue > (1ULL << 20))
+			return fail(s, "journal-queue: expected a number from 16 to 1048576, "
+				       "got \"%s\"", value);
+		return 1;
+	}
 	if (strcmp(name, "kernel-filter") == 0)
 		return parse_bool_key(s, name, value, &c->kernel_filter);
 	if (strcmp(name, "record-argv") == 0)
@@ -655,6 +663,7 @@ void config_print(const Config *c, FILE *f)
 	fprintf(f, "max-processes = %llu\n", (unsigned long long)c->max_processes);
 	fprintf(f, "threads = %s\n", c->threads ? "yes" : "no");
 	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
+	fprintf(f, "journal-queue = %llu\n", (unsigned long long)c->journal_queue);
 	fprintf(f, "record-argv = %s\n", c->record_argv ? "yes" : "no");
 	fprintf(f, "default-action = %s\n", rule_action_to_string(c->default_action));
 	fprintf(f, "default-priority = %s\n", priority_to_string(c->default_priority));

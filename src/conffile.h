@@ -17,6 +17,7 @@
 #define CONFIG_DEFAULT_MAX_PROCESSES 131072
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
+#define CONFIG_DEFAULT_JOURNAL_QUEUE 16384
 #define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
 
 typedef struct Config {
@@ -25,6 +26,7 @@ typedef struct Config {
 	uint64_t max_processes;   /* max-processes */
 	bool threads;             /* threads: report thread events instead of folding */
 	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
+	uint64_t journal_queue;   /* journal-queue: records waiting for journald, at most */
 	bool record_argv;         /* record-argv */
 	RuleAction default_action; /* default-action: for events no rule matches */
 	int default_priority;     /* default-priority */

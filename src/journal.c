@@ -8,6 +8,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal.h"
+#include "jwriter.h"
 #include "macro.h"
 
 const char *journal_message_id(ProcEventType t)
@@ -126,7 +127,7 @@ int record_send(Record *r, LogTarget target)
 	}
 	for (unsigned i = 0; i < r->n; i++)
 		iov[i] = (struct iovec){ .iov_base = r->buf + r->off[i], .iov_len = r->len[i] };
-	k = sd_journal_sendv(iov, (int)r->n);
+	k = jwriter_sendv(iov, r->n);
 	record_discard(r);
 	return k;
 }

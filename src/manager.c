@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "journal.h"
+#include "jwriter.h"
 #include "log.h"
 #include "manager.h"
 #include "monitor.h"
@@ -15,8 +16,48 @@
 
 /* Datagrams per wakeup: bounded so signals and other sources are not starved. */
 #define NETLINK_BATCH 256
+/* The journal writer's queue in bytes, whatever journal-queue= says in records */
+#define JOURNAL_QUEUE_BYTES (32U << 20)
+/* How long the last records may wait for journald when stopping */
+#define JOURNAL_STOP_USEC (3 * USEC_PER_SEC)
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
+
+/* Records to journald go through the writer thread; started once signals are
+ * blocked (the thread inherits the mask, so signals stay with the signalfd). */
+static void start_journal_writer(Manager *m)
+{
+	int r;
+
+	if (m->record_target != LOG_TARGET_JOURNAL && m->output != OUTPUT_JOURNAL)
+		return;
+	r = jwriter_start(m->config.journal_queue, JOURNAL_QUEUE_BYTES);
+	if (r < 0)
+		log_warning_errno(r, "Failed to start the journal writer, writing directly: %m");
+}
+
+/* journald was not taking records and the queue overflowed: once it drains again,
+ * say how many records are missing */
+static void report_journal_drops(Manager *m)
+{
+	JournalWriterStats st;
+	uint64_t n;
+	Record r;
+
+	jwriter_get_stats(&st);
+	n = st.n_dropped - m->journal_dropped_reported;
+	if (n == 0 || st.queued > m->config.journal_queue / 2)
+		return;
+	m->journal_dropped_reported = st.n_dropped;
+	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_JOURNAL_DROPPED) < 0)
+		return;
+	record_message(&r, "%llu records could not be written: journald did not accept them "
+		       "and the queue was full (%llu since start).", (unsigned long long)n,
+		       (unsigned long long)st.n_dropped);
+	record_field(&r, "CNPROCD_JOURNAL_DROPPED=%llu", (unsigned long long)n);
+	record_field(&r, "CNPROCD_JOURNAL_DROPPED_TOTAL=%llu", (unsigned long long)st.n_dropped);
+	(void)record_send(&r, m->record_target);
+}
 
 static void manager_apply_config(Manager *m)
 {
@@ -78,6 +119,7 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	m->stopping = true;
+	jwriter_stop(JOURNAL_STOP_USEC);
 	sd_event_source_disable_unref(m->netlink_src);
 	sd_event_source_disable_unref(m->sigint_src);
 	sd_event_source_disable_unref(m->sigterm_src);
@@ -318,6 +360,7 @@ static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	Manager *m = userdata;
 
 	report_suppressed(m);
+	report_journal_drops(m);
 	notify_status(m);
 	(void)sd_event_source_set_time(s, usec + REPORT_INTERVAL_USEC);
 	return 0;
@@ -522,6 +565,7 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 	config_done(&m->config);
 	m->config = c;
 	manager_apply_config(m);
+	start_journal_writer(m);
 	m->n_reloads++;
 	manager_update_filter(m);
 	record_rules_loaded(m, true);
@@ -677,6 +721,7 @@ int manager_start(Manager *m)
 	if (m->debug_stall)
 		sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	start_journal_writer(m);
 
 	r = netlink_open(m->config.rcvbuf, &m->nl);
 	if (r < 0)
@@ -823,6 +868,8 @@ int manager_run(Manager *m)
 		log_debug("Unsubscribed from process events (PROC_CN_MCAST_IGNORE sent).");
 	monitor_close_subscribers(m);
 	report_suppressed(m);
+	report_journal_drops(m);
 	record_stopping(m);
+	jwriter_stop(JOURNAL_STOP_USEC);
 	return r;
 }

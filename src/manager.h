@@ -78,6 +78,7 @@ typedef struct Manager {
 	uint64_t gaps_base;
 	LossTracker loss;
 	bool stopping;           /* unsubscribed: the filter is not touched again */
+	uint64_t journal_dropped_reported;
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);

@@ -58,7 +58,9 @@
 	"# kernel_filter lists the event types the kernel is asked to send (the proc_input\n" \
 	"# filter of Linux >= 6.6, kernel_filter_supported), thread_filter says whether a\n" \
 	"# BPF filter drops thread events before they reach us. pid_reused counts table\n" \
-	"# entries replaced because their pid turned up for a new process.\n" \
+	"# entries replaced because their pid turned up for a new process. journal_*\n" \
+	"# describe the queue of records waiting for journald: written, dropped because\n" \
+	"# journald did not take them and the queue was full, failed (journald refused).\n" \
 	"method GetStats() -> (\n" \
 	"  uptime_usec: int,\n" \
 	"  events: [string]int,\n" \
@@ -85,7 +87,11 @@
 	"  kernel_filter_supported: bool,\n" \
 	"  thread_filter: bool,\n" \
 	"  sequence_checked: bool,\n" \
-	"  pid_reused: int\n" \
+	"  pid_reused: int,\n" \
+	"  journal_queued: int,\n" \
+	"  journal_written: int,\n" \
+	"  journal_dropped: int,\n" \
+	"  journal_failed: int\n" \
 	")\n" \
 	"\n" \
 	"# The live process table, optionally filtered: unit and comm are globs, user is a\n" \

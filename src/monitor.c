@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "manager.h"
+#include "jwriter.h"
 #include "monitor.h"
 #include "monitor-idl.h"
 #include "rules.h"
@@ -41,6 +42,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	Manager *m = manager_of(userdata);
 	const NetlinkStats *ns = netlink_stats(m->nl);
 	const ProcTableStats *ts = proctable_stats(m->table);
+	JournalWriterStats js;
 	json_t *events, *filter;
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
@@ -51,6 +53,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	for (int t = PROC_EV_FORK; t < _PROC_EV_MAX; t++)
 		json_object_set_new(events, proc_event_type_to_string(t),
 				    json_integer((json_int_t)m->n_events[t]));
+	jwriter_get_stats(&js);
 	filter = json_array();
 	if (!filter) {
 		json_decref(events);
@@ -62,7 +65,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
 	return varlink_call_reply(call, json_pack(
 		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:o,s:b,s:b,s:b,s:I}",
+		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I}",
 		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
 		"events", events,
 		"thread_events_folded", (json_int_t)m->n_thread_events,
@@ -88,7 +91,11 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"kernel_filter_supported", netlink_filter_supported(m->nl),
 		"thread_filter", netlink_thread_filter(m->nl),
 		"sequence_checked", netlink_seq_valid(m->nl),
-		"pid_reused", (json_int_t)ts->n_reused));
+		"pid_reused", (json_int_t)ts->n_reused,
+		"journal_queued", (json_int_t)js.queued,
+		"journal_written", (json_int_t)js.n_written,
+		"journal_dropped", (json_int_t)js.n_dropped,
+		"journal_failed", (json_int_t)js.n_failed));
 }
 
 typedef struct ListFilter {

@@ -7,8 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdbool.h>
-#include <systemd/sd-journal.h>
+#include <sys/uio.h>
 
+#include "jwriter.h"
 #include "log.h"
 
 static LogTarget log_target = LOG_TARGET_CONSOLE;
@@ -77,12 +78,20 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 	va_end(ap);
 
 	if (log_target == LOG_TARGET_JOURNAL) {
-		if (error)
-			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "ERRNO=%d", error,
-					"CODE_FILE=%s", file, "CODE_LINE=%d", line, NULL);
-		else
-			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "CODE_FILE=%s",
-					file, "CODE_LINE=%d", line, NULL);
+		char m[sizeof(msg) + 8], f[4][64];
+		struct iovec iov[5];
+		size_t n = 0;
+
+		snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+		snprintf(f[0], sizeof(f[0]), "PRIORITY=%d", level);
+		snprintf(f[1], sizeof(f[1]), "CODE_FILE=%s", file);
+		snprintf(f[2], sizeof(f[2]), "CODE_LINE=%d", line);
+		snprintf(f[3], sizeof(f[3]), "ERRNO=%d", error);
+		iov[n++] = (struct iovec){ .iov_base = m, .iov_len = strlen(m) };
+		for (int i = 0; i < (error ? 4 : 3); i++)
+			iov[n++] = (struct iovec){ .iov_base = f[i], .iov_len = strlen(f[i]) };
+		/* through the journal writer: never blocks on a stalled journald */
+		(void)jwriter_sendv(iov, n);
 	} else
 		fprintf(stderr, "cnprocd: %s\n", msg);
 

@@ -76,10 +76,22 @@ grep -q "process events lost between .* (the receive queue overflowed). Rescanne
 	fail "no events-lost record: $(tail -n 3 "$T/err")"
 [ "$resyncs" -gt 0 ] || fail "no resync counted"
 [ "$resyncs" -le "$enobufs" ] || fail "$resyncs resyncs for $enobufs overflows"
-recorded=$(sed -n 's/.* \([0-9][0-9]*\) process events lost between.*/\1/p' "$T/err" |
-	awk '{ s += $1 } END { print s + 0 }')
-[ "$recorded" = "$lost" ] || fail "events-lost records add up to $recorded, not $lost"
-pass "events-lost records add up to $recorded; /proc rescanned $resyncs times for $enobufs overflows"
+# The records add up to the count: every episode is closed within 2 s, and with
+# other tests running a 4K buffer may keep losing meanwhile, so compare against
+# the count before (at least that much recorded) and after (no more than that).
+recorded() {
+	sed -n 's/.* \([0-9][0-9]*\) process events lost between.*/\1/p' "$T/err" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+recorded_at_least() {
+	[ "$(recorded)" -ge "$1" ]
+}
+wait_for - 10 recorded_at_least "$lost" ||
+	fail "events-lost records add up to $(recorded), less than $lost"
+rec=$(recorded)
+now=$(ctl --json status | jq .lost_events)
+[ "$rec" -le "$now" ] || fail "events-lost records add up to $rec, more than the $now lost"
+pass "events-lost records add up to $rec (lost: $lost, then $now); /proc rescanned $resyncs times for $enobufs overflows"
 
 # the table matches /proc: every process alive before and after the listing is
 # in it, and everything in it was alive at one of those moments. The snapshots
