@@ -178,9 +178,11 @@ static void seq_track(Netlink *nl, const ProcEvent *ev)
 {
 	uint32_t d;
 
-	/* ACKs carry the requester's seq, not the CPU's; and with a filter the
-	 * per-CPU seq also counts the events filtered out, so gaps mean nothing */
-	if (ev->type == PROC_EV_NONE || !nl->seq_valid)
+	/* With a filter the per-CPU seq also counts the events filtered out, so gaps
+	 * mean nothing. ACKs (ours and other listeners') take a number from their
+	 * CPU's sequence too, except on old kernels, which sent them with the
+	 * requester's seq and cpu = -1. */
+	if (!nl->seq_valid || (ev->type == PROC_EV_NONE && ev->cpu == UINT32_MAX))
 		return;
 	if (ev->cpu >= nl->n_cpus) {
 		size_t n = (size_t)ev->cpu + 1 + 16;

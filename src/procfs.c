@@ -228,25 +228,61 @@ static int gone_errno(int e)
 	return e == ENOENT || e == ESRCH ? -ESRCH : -e;
 }
 
-int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char **ret,
-		size_t *ret_len, bool *ret_truncated)
+int procfs_open_pid(const char *root, pid_t pid)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	char path[PATH_MAX];
-	size_t size = 0, alloc = 0;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return gone_errno(errno);
+	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? gone_errno(errno) : fd;
+}
 
+/* Read fd to its end, at most max bytes (max + 1 to tell "longer"). Small files
+ * (the common case) cost stack reads and one exact-size allocation. */
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_truncated)
+{
+	_cleanup_free_ char *buf = NULL;
+	char first[4096];
+	size_t size = 0, alloc, limit = MIN(sizeof(first), max + 1);
+	bool eof = false;
+
+	while (size < limit) {
+		ssize_t n = read(fd, first + size, limit - size);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return gone_errno(errno);
+		}
+		if (n == 0) {
+			eof = true;
+			break;
+		}
+		size += (size_t)n;
+	}
+	if (eof || size > max) {
+		if (ret_truncated)
+			*ret_truncated = size > max;
+		size = MIN(size, max);
+		buf = malloc(size + 1);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, first, size);
+		goto done;
+	}
+
+	alloc = MIN(2 * sizeof(first), max + 2);
+	buf = malloc(alloc);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, first, size);
 	/* read one byte past max: that is how "longer than max" is told from "exactly max" */
 	for (;;) {
 		ssize_t n;
 
 		if (size + 1 >= alloc) {
-			size_t na = alloc ? alloc * 2 : 1024;
+			size_t na = alloc * 2;
 			char *nb;
 
 			if (alloc >= max + 2)
@@ -268,19 +304,75 @@ int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char 
 			break;
 		size += (size_t)n;
 	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
-	}
 	if (ret_truncated)
 		*ret_truncated = size > max;
 	size = MIN(size, max);
+done:
 	buf[size] = 0;
 	*ret = TAKE_PTR(buf);
 	if (ret_len)
 		*ret_len = size;
 	return 0;
+}
+
+int procfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
+		   bool *ret_truncated)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return gone_errno(errno);
+	return read_fd(fd, max, ret, ret_len, ret_truncated);
+}
+
+int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return gone_errno(errno);
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return gone_errno(errno);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	*ret_len = len;
+	return 0;
+}
+
+int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char **ret,
+		size_t *ret_len, bool *ret_truncated)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return gone_errno(errno);
+	return read_fd(fd, max, ret, ret_len, ret_truncated);
+}
+
+int procfs_read_link_at(int dirfd, const char *name, char **ret)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return gone_errno(errno);
+	target[n] = 0;
+	*ret = strdup(target);
+	return *ret ? 0 : -ENOMEM;
 }
 
 int procfs_read_link(const char *root, pid_t pid, const char *name, char **ret)

@@ -49,5 +49,17 @@ int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char 
 		size_t *ret_len, bool *ret_truncated);
 int procfs_read_link(const char *root, pid_t pid, const char *name, char **ret);
 
+/*
+ * The same through a /proc/PID directory descriptor: every file read through one
+ * descriptor belongs to the same process, even if its pid is reused meanwhile
+ * (then the reads fail with -ESRCH instead of reading the newcomer).
+ */
+int procfs_open_pid(const char *root, pid_t pid);
+int procfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
+		   bool *ret_truncated);
+/* Into a caller's buffer (NUL-terminated, cut at size - 1): no allocation. */
+int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len);
+int procfs_read_link_at(int dirfd, const char *name, char **ret);
+
 /* Boot time conversion: ticks-after-boot to CLOCK_MONOTONIC ns (the proc connector's clock). */
 uint64_t procfs_ticks_to_monotonic_ns(uint64_t ticks);

@@ -271,66 +271,96 @@ static int process_inherit(Process *child, const Process *parent)
 	return 0;
 }
 
+/* /proc's start time has clock-tick resolution (10 ms): allow two ticks */
+static bool same_start(uint64_t a_ns, uint64_t b_ns)
+{
+	uint64_t d = a_ns > b_ns ? a_ns - b_ns : b_ns - a_ns;
+
+	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
+}
+
 int proctable_refresh(ProcTable *t, Process *p)
 {
-	_cleanup_free_ char *stat = NULL, *status = NULL, *cgroup = NULL;
-	char *argv = NULL, *exe = NULL, *path = NULL;
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *argv = NULL, *exe = NULL;
+	char buf[8192], *path = NULL;
 	size_t len, argv_len = 0;
 	bool truncated = false;
+	uint64_t start;
 	ProcStatus st;
 	ProcStat ps;
 	int r;
 
-	/* stat first: if the process is already gone, nothing else is worth trying */
-	r = procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL);
+	/* one directory descriptor: all reads below are of the same process */
+	r = dfd = procfs_open_pid(t->proc_root, p->pid);
 	if (r < 0)
 		goto fail;
-	r = procfs_parse_stat(stat, len, &ps);
+	/* the fleeting things first: argv and exe are gone the moment it exits */
+	r = procfs_read_at(dfd, "cmdline", ARGV_MAX, &argv, &argv_len, &truncated);
+	if (r < 0)
+		goto fail;
+	/* exe needs ptrace access to the target: EACCES is expected for some processes */
+	r = procfs_read_link_at(dfd, "exe", &exe);
+	if (r == -ENOMEM)
+		return r;
+
+	r = procfs_read_small_at(dfd, "stat", buf, sizeof(buf), &len);
+	if (r < 0)
+		goto fail;
+	r = procfs_parse_stat(buf, len, &ps);
 	if (r < 0)
 		return r;
+	/* The pid may have been reused before we opened it (the process the event
+	 * was about died, another got its pid): then nothing read is its */
+	start = procfs_ticks_to_monotonic_ns(ps.starttime);
+	if (p->start_ns != 0 && !same_start(p->start_ns, start)) {
+		t->stats.n_mismatch++;
+		return -ESRCH;
+	}
+	/* exiting or a zombie: its memory is gone, so an empty cmdline and no exe
+	 * say nothing about what it ran */
+	p->kernel_thread = argv_len == 0 && ps.ppid <= 2 && p->pid != 1 && ps.state != 'Z';
+	if (ps.state == 'Z' || ps.state == 'X' || (argv_len == 0 && !p->kernel_thread)) {
+		r = -ESRCH;
+		goto fail;
+	}
 	memcpy(p->comm, ps.comm, sizeof(p->comm));
 	p->ppid = ps.ppid;
 	p->state = ps.state;
 	if (p->start_ns == 0)
-		p->start_ns = procfs_ticks_to_monotonic_ns(ps.starttime);
+		p->start_ns = start;
+	free(p->argv);
+	p->argv = TAKE_PTR(argv);
+	p->argv_len = argv_len;
+	p->argv_truncated = truncated;
+	replace_str(&p->exe, TAKE_PTR(exe));
 
-	r = procfs_read(t->proc_root, p->pid, "status", 16384, &status, &len, NULL);
+	r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
-	if (procfs_parse_status(status, len, &st) == 0) {
+	if (procfs_parse_status(buf, len, &st) == 0) {
 		p->uid = st.ruid;
 		p->euid = st.euid;
 		p->gid = st.rgid;
 		p->egid = st.egid;
 	}
 
-	r = procfs_read(t->proc_root, p->pid, "cmdline", ARGV_MAX, &argv, &argv_len, &truncated);
+	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
-	/* kernel threads have an empty cmdline */
-	p->kernel_thread = argv_len == 0 && ps.ppid <= 2 && p->pid != 1;
-	free(p->argv);
-	p->argv = argv;
-	p->argv_len = argv_len;
-	p->argv_truncated = truncated;
-
-	/* exe needs ptrace access to the target: EACCES is expected for some processes */
-	r = procfs_read_link(t->proc_root, p->pid, "exe", &exe);
-	if (r == -ENOMEM)
-		return r;
-	replace_str(&p->exe, r < 0 ? NULL : exe);
-
-	r = procfs_read(t->proc_root, p->pid, "cgroup", 16384, &cgroup, &len, NULL);
-	if (r < 0)
-		goto fail;
-	if (procfs_parse_cgroup(cgroup, len, &path) == 0) {
+	if (procfs_parse_cgroup(buf, len, &path) == 0) {
 		char *unit = NULL;
 
-		replace_str(&p->cgroup, path);
-		r = cgroup_path_to_unit(path, &unit);
-		if (r == -ENOMEM)
-			return r;
-		replace_str(&p->unit, r < 0 ? NULL : unit);
+		/* most execs stay where their parent was: keep the strings then */
+		if (p->cgroup && strcmp(p->cgroup, path) == 0)
+			free(path);
+		else {
+			replace_str(&p->cgroup, path);
+			r = cgroup_path_to_unit(path, &unit);
+			if (r == -ENOMEM)
+				return r;
+			replace_str(&p->unit, r < 0 ? NULL : unit);
+		}
 	}
 	return 0;
 
@@ -338,14 +368,6 @@ fail:
 	if (r == -ESRCH)
 		t->stats.n_vanished++;
 	return r;
-}
-
-/* /proc's start time has clock-tick resolution (10 ms): allow two ticks */
-static bool same_start(uint64_t a_ns, uint64_t b_ns)
-{
-	uint64_t d = a_ns > b_ns ? a_ns - b_ns : b_ns - a_ns;
-
-	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
 }
 
 static bool pid_is_thread_of_other(const ProcEvent *ev)

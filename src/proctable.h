@@ -48,6 +48,7 @@ typedef struct ProcTableStats {
 	uint64_t n_full;      /* processes not tracked because the table was full */
 	uint64_t n_vanished;  /* /proc reads that found the process already gone */
 	uint64_t n_scans;
+	uint64_t n_mismatch;  /* /proc data discarded: the pid belonged to another process */
 	uint64_t n_reused;    /* stale entries replaced by a new process with their pid */
 } ProcTableStats;
 

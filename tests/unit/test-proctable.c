@@ -232,7 +232,8 @@ static void test_scan(void)
 	TS_ASSERT_INT_EQ(st->n_added, 3);
 	TS_ASSERT_INT_EQ(st->n_removed, 0);
 	TS_ASSERT_INT_EQ(st->n_full, 0);
-	TS_ASSERT_INT_EQ(st->n_vanished, 1);
+	/* the zombie and the dead one count as gone, like the empty directory */
+	TS_ASSERT_INT_EQ(st->n_vanished, 3);
 
 	p = proctable_get(t, 100);
 	TS_ASSERT(p);
@@ -323,6 +324,13 @@ static void test_rescan_keeps_known(void)
 
 /* --- events --- */
 
+/* The event timestamp of a process that /proc says started at ticks: /proc data
+ * read after an event is checked against the event's start time. */
+static uint64_t ticks_ns(unsigned long long ticks)
+{
+	return procfs_ticks_to_monotonic_ns(ticks);
+}
+
 static ProcEvent fork_event(pid_t child, pid_t child_tgid, pid_t parent, uint64_t ts)
 {
 	return (ProcEvent){
@@ -332,6 +340,51 @@ static ProcEvent fork_event(pid_t child, pid_t child_tgid, pid_t parent, uint64_
 		.tgid = child_tgid,
 		.fork = { .parent_pid = parent, .parent_tgid = parent },
 	};
+}
+
+/* An exec is reported for a process whose pid another process has taken by the
+ * time /proc is read (a fork burst cycles pids fast): the newcomer's data must not
+ * be attributed to it. */
+static void test_exec_pid_reused(void)
+{
+	char root[64];
+	ProcTable *t = NULL;
+	FakeProc c = P100;
+	ProcEvent ev;
+	Process *p;
+
+	TS_ASSERT_INT_EQ(fake_root_setup(root), 0);
+	TS_ASSERT_INT_EQ(proctable_new(root, 0, &t), 0);
+	TS_ASSERT_INT_EQ(proctable_scan(t), 3);
+	ev = fork_event(1000, 1000, 100, ticks_ns(7000));
+	TS_ASSERT(proctable_apply(t, &ev));
+
+	/* /proc/1000 is now a process that started 5 s later */
+	c.pid = 1000;
+	c.comm = "newcomer";
+	c.exe = "/usr/bin/newcomer";
+	c.starttime = 7500;
+	TS_ASSERT_INT_EQ(fake_proc_add(root, &c), 0);
+	ev = (ProcEvent){ .type = PROC_EV_EXEC, .timestamp_ns = ticks_ns(7001), .pid = 1000,
+			  .tgid = 1000 };
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p);
+	TS_ASSERT(p->unread);
+	TS_ASSERT(p->exe == NULL);
+	TS_ASSERT(p->argv == NULL);
+	TS_ASSERT_STR_EQ(p->comm, "foo"); /* inherited at fork, not the newcomer's */
+	TS_ASSERT_INT_EQ(proctable_stats(t)->n_mismatch, 1);
+
+	/* within /proc's tick resolution it is the same process */
+	c.starttime = 7001;
+	TS_ASSERT_INT_EQ(fake_proc_add(root, &c), 0);
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p && !p->unread);
+	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/newcomer");
+	TS_ASSERT_INT_EQ(proctable_stats(t)->n_mismatch, 1);
+
+	proctable_free(t);
+	rm_rf(root);
 }
 
 static void test_fork_inherits(void)
@@ -408,12 +461,14 @@ static void test_fork_inherits(void)
 		c.ppid = 9999;
 		TS_ASSERT_INT_EQ(fake_proc_add(root, &c), 0);
 	}
-	ev = fork_event(1003, 1003, 9999, 77);
+	start = ticks_ns(P100.starttime) + 77;
+	ev = fork_event(1003, 1003, 9999, start);
 	p = proctable_apply(t, &ev);
 	TS_ASSERT(p);
 	TS_ASSERT_STR_EQ(p->comm, "fromproc");
 	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/foo");
-	TS_ASSERT_INT_EQ(p->start_ns, 77); /* the event's time, not /proc's */
+	/* the event's time, not /proc's (which has only tick resolution) */
+	TS_ASSERT_INT_EQ(p->start_ns, start);
 
 	/* fork event of an entry the scan already found (same start time, within
 	 * /proc's tick resolution): the event wins on origin, parent and start time;
@@ -453,13 +508,14 @@ static void test_exec_refreshes(void)
 	FakeProc c = P100;
 	ProcEvent ev;
 	Process *p;
-	uint64_t vanished;
+	uint64_t vanished, fork_ts;
 
 	TS_ASSERT_INT_EQ(fake_root_setup(root), 0);
 	TS_ASSERT_INT_EQ(proctable_new(root, 0, &t), 0);
 	TS_ASSERT_INT_EQ(proctable_scan(t), 3);
 
-	ev = fork_event(1000, 1000, 100, 123456789);
+	fork_ts = ticks_ns(7000) + 123;
+	ev = fork_event(1000, 1000, 100, fork_ts);
 	TS_ASSERT(proctable_apply(t, &ev));
 
 	/* the child execs: its /proc dir now shows the new program */
@@ -484,7 +540,7 @@ static void test_exec_refreshes(void)
 	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/bar");
 	TS_ASSERT_STR_EQ(p->unit, "bar.service");
 	TS_ASSERT_INT_EQ(p->origin, PROC_ORIGIN_FORK);
-	TS_ASSERT_INT_EQ(p->start_ns, 123456789); /* the fork's, kept */
+	TS_ASSERT_INT_EQ(p->start_ns, fork_ts); /* the fork's, kept */
 	TS_ASSERT_INT_EQ(proctable_size(t), 4);
 
 	/* the parent's data is not affected by the child's exec */
@@ -993,6 +1049,7 @@ int main(void)
 	RUN_TEST(test_scan);
 	RUN_TEST(test_rescan_keeps_known);
 	RUN_TEST(test_fork_inherits);
+	RUN_TEST(test_exec_pid_reused);
 	RUN_TEST(test_exec_refreshes);
 	RUN_TEST(test_id_comm_events);
 	RUN_TEST(test_exit_and_remove);
