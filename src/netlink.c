@@ -434,8 +434,12 @@ int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads)
 			fprog.len = (unsigned short)r;
 			if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
 				return -errno;
-		} else if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0) < 0)
-			return -errno;
+		} else {
+			int dummy = 0; /* the kernel wants an int-sized option, unused */
+
+			if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) < 0)
+				return -errno;
+		}
 		nl->thread_filter = drop_threads;
 	}
 	seq_valid = nl->kernel_mask == PROC_EVENT_ALL_BITS && !nl->thread_filter;
