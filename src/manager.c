@@ -14,8 +14,6 @@
 #include "monitor.h"
 #include "util.h"
 
-/* Datagrams per wakeup: bounded so signals and other sources are not starved. */
-#define NETLINK_BATCH 256
 /* The journal writer's queue in bytes, whatever journal-queue= says in records */
 #define JOURNAL_QUEUE_BYTES (32U << 20)
 /* How long the last records may wait for journald when stopping */
@@ -230,20 +228,19 @@ static void dispatch_record(Manager *m, EventRecord *rec)
 	output_event(m, rec);
 }
 
-static int on_proc_event(const ProcEvent *ev, void *userdata)
+static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 {
-	Manager *m = userdata;
 	EventRecord rec = { .ev = ev, .lifetime_ns = LIFETIME_UNKNOWN };
 	Process *p;
 
 	if (ev->type == PROC_EV_NONE) /* ACKs, ours or another listener's */
-		return 0;
+		return;
 	m->n_events[ev->type]++;
 
-	p = proctable_apply(m->table, ev);
+	p = proctable_apply_with(m->table, ev, snap);
 	if (is_thread_event(ev) && !m->config.threads) {
 		m->n_thread_events++;
-		return 0;
+		return;
 	}
 
 	rec.proc = p;
@@ -258,7 +255,42 @@ static int on_proc_event(const ProcEvent *ev, void *userdata)
 
 	if (ev->type == PROC_EV_EXIT && ev->pid == ev->tgid)
 		proctable_remove(m->table, ev->tgid);
+}
+
+static int on_proc_event(const ProcEvent *ev, void *userdata)
+{
+	handle_event(userdata, ev, NULL);
 	return 0;
+}
+
+static int collect_event(const ProcEvent *ev, void *userdata)
+{
+	Manager *m = userdata;
+
+	if (m->n_batch >= ELEMENTSOF(m->batch)) {
+		handle_event(m, ev, NULL);
+		return 0;
+	}
+	m->batch[m->n_batch++] = *ev;
+	return 0;
+}
+
+/* A batch in two passes: first /proc is read for every exec in it (a short-lived
+ * program may be gone by the time the events before it are matched and written
+ * out), then the events are applied in order. */
+static void handle_batch(Manager *m)
+{
+	for (size_t i = 0; i < m->n_batch; i++) {
+		m->snaps[i].result = -ENODATA;
+		if (m->batch[i].type == PROC_EV_EXEC)
+			(void)proctable_snapshot(m->table, m->batch[i].tgid, &m->snaps[i]);
+	}
+	for (size_t i = 0; i < m->n_batch; i++) {
+		handle_event(m, &m->batch[i],
+			     m->batch[i].type == PROC_EV_EXEC ? &m->snaps[i] : NULL);
+		proc_snapshot_done(&m->snaps[i]);
+	}
+	m->n_batch = 0;
 }
 
 static void report_suppressed_one(Manager *m, const char *rule, RateLimit *rl)
@@ -443,7 +475,9 @@ static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userda
 	Manager *m = userdata;
 	int r;
 
-	r = netlink_receive(m->nl, NETLINK_BATCH, on_proc_event, m);
+	m->n_batch = 0;
+	r = netlink_receive(m->nl, NETLINK_BATCH, collect_event, m);
+	handle_batch(m);
 	if (r < 0) {
 		/* deaf is worse than dead: exit with failure so Restart= brings us back */
 		log_error_errno(r, "Failed to receive from the proc connector: %m");

@@ -15,6 +15,9 @@
 #include "proctable.h"
 #include "varlink.h"
 
+/* Datagrams per wakeup: bounded so signals and other sources are not starved. */
+#define NETLINK_BATCH 256
+
 typedef enum OutputMode {
 	OUTPUT_CONSOLE, /* one readable line per record on stdout */
 	OUTPUT_JSON,    /* one JSON object per line on stdout */
@@ -79,6 +82,10 @@ typedef struct Manager {
 	LossTracker loss;
 	bool stopping;           /* unsubscribed: the filter is not touched again */
 	uint64_t journal_dropped_reported;
+	/* one batch of events from the socket, and the /proc snapshots of its execs */
+	ProcEvent batch[NETLINK_BATCH];
+	ProcSnapshot snaps[NETLINK_BATCH];
+	size_t n_batch;
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);

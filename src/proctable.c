@@ -55,14 +55,22 @@ static size_t slot_of(const ProcTable *t, pid_t pid)
 	       (t->capacity - 1);
 }
 
-static void process_free(Process *p)
+/* Free the strings of p (p itself stays) */
+static void process_done(Process *p)
 {
-	if (!p)
-		return;
 	free(p->exe);
 	free(p->argv);
 	free(p->cgroup);
 	free(p->unit);
+	p->exe = p->argv = p->cgroup = p->unit = NULL;
+	p->argv_len = 0;
+}
+
+static void process_free(Process *p)
+{
+	if (!p)
+		return;
+	process_done(p);
 	free(p);
 }
 
@@ -279,94 +287,132 @@ static bool same_start(uint64_t a_ns, uint64_t b_ns)
 	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
 }
 
-int proctable_refresh(ProcTable *t, Process *p)
+/* Read what /proc says about pid into s (zeroed first; start_ns is /proc's). */
+static int snapshot_read(ProcTable *t, pid_t pid, Process *s)
 {
 	_cleanup_close_ int dfd = -1;
-	_cleanup_free_ char *argv = NULL, *exe = NULL;
-	char buf[8192], *path = NULL;
-	size_t len, argv_len = 0;
-	bool truncated = false;
-	uint64_t start;
+	char buf[8192];
+	size_t len;
 	ProcStatus st;
 	ProcStat ps;
 	int r;
 
+	*s = (Process){ .pid = pid, .euid = (uid_t)-1, .egid = (gid_t)-1 };
 	/* one directory descriptor: all reads below are of the same process */
-	r = dfd = procfs_open_pid(t->proc_root, p->pid);
+	r = dfd = procfs_open_pid(t->proc_root, pid);
 	if (r < 0)
 		goto fail;
 	/* the fleeting things first: argv and exe are gone the moment it exits */
-	r = procfs_read_at(dfd, "cmdline", ARGV_MAX, &argv, &argv_len, &truncated);
+	r = procfs_read_at(dfd, "cmdline", ARGV_MAX, &s->argv, &s->argv_len, &s->argv_truncated);
 	if (r < 0)
 		goto fail;
 	/* exe needs ptrace access to the target: EACCES is expected for some processes */
-	r = procfs_read_link_at(dfd, "exe", &exe);
+	r = procfs_read_link_at(dfd, "exe", &s->exe);
 	if (r == -ENOMEM)
-		return r;
+		goto fail;
 
 	r = procfs_read_small_at(dfd, "stat", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
 	r = procfs_parse_stat(buf, len, &ps);
 	if (r < 0)
-		return r;
-	/* The pid may have been reused before we opened it (the process the event
-	 * was about died, another got its pid): then nothing read is its */
-	start = procfs_ticks_to_monotonic_ns(ps.starttime);
-	if (p->start_ns != 0 && !same_start(p->start_ns, start)) {
-		t->stats.n_mismatch++;
-		return -ESRCH;
-	}
+		goto fail;
+	s->start_ns = procfs_ticks_to_monotonic_ns(ps.starttime);
 	/* exiting or a zombie: its memory is gone, so an empty cmdline and no exe
 	 * say nothing about what it ran */
-	p->kernel_thread = argv_len == 0 && ps.ppid <= 2 && p->pid != 1 && ps.state != 'Z';
-	if (ps.state == 'Z' || ps.state == 'X' || (argv_len == 0 && !p->kernel_thread)) {
+	s->kernel_thread = s->argv_len == 0 && ps.ppid <= 2 && pid != 1 && ps.state != 'Z';
+	if (ps.state == 'Z' || ps.state == 'X' || (s->argv_len == 0 && !s->kernel_thread)) {
 		r = -ESRCH;
 		goto fail;
 	}
-	memcpy(p->comm, ps.comm, sizeof(p->comm));
-	p->ppid = ps.ppid;
-	p->state = ps.state;
-	if (p->start_ns == 0)
-		p->start_ns = start;
-	free(p->argv);
-	p->argv = TAKE_PTR(argv);
-	p->argv_len = argv_len;
-	p->argv_truncated = truncated;
-	replace_str(&p->exe, TAKE_PTR(exe));
+	memcpy(s->comm, ps.comm, sizeof(s->comm));
+	s->ppid = ps.ppid;
+	s->state = ps.state;
 
 	r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
 	if (procfs_parse_status(buf, len, &st) == 0) {
-		p->uid = st.ruid;
-		p->euid = st.euid;
-		p->gid = st.rgid;
-		p->egid = st.egid;
+		s->uid = st.ruid;
+		s->euid = st.euid;
+		s->gid = st.rgid;
+		s->egid = st.egid;
 	}
 
 	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
-	if (procfs_parse_cgroup(buf, len, &path) == 0) {
-		char *unit = NULL;
-
-		/* most execs stay where their parent was: keep the strings then */
-		if (p->cgroup && strcmp(p->cgroup, path) == 0)
-			free(path);
-		else {
-			replace_str(&p->cgroup, path);
-			r = cgroup_path_to_unit(path, &unit);
-			if (r == -ENOMEM)
-				return r;
-			replace_str(&p->unit, r < 0 ? NULL : unit);
-		}
+	if (procfs_parse_cgroup(buf, len, &s->cgroup) == 0) {
+		r = cgroup_path_to_unit(s->cgroup, &s->unit);
+		if (r == -ENOMEM)
+			goto fail;
 	}
 	return 0;
 
 fail:
 	if (r == -ESRCH)
 		t->stats.n_vanished++;
+	process_done(s);
+	return r;
+}
+
+/* Take a snapshot's data into p, if it is of the same process (start time). */
+static int snapshot_merge(ProcTable *t, Process *p, Process *s)
+{
+	/* the pid may have been reused before /proc was read (the process the event
+	 * was about died, another got its pid): then nothing read is its */
+	if (p->start_ns != 0 && !same_start(p->start_ns, s->start_ns)) {
+		t->stats.n_mismatch++;
+		return -ESRCH;
+	}
+	memcpy(p->comm, s->comm, sizeof(p->comm));
+	p->ppid = s->ppid;
+	p->state = s->state;
+	p->kernel_thread = s->kernel_thread;
+	if (p->start_ns == 0)
+		p->start_ns = s->start_ns;
+	free(p->argv);
+	p->argv = TAKE_PTR(s->argv);
+	p->argv_len = s->argv_len;
+	p->argv_truncated = s->argv_truncated;
+	replace_str(&p->exe, TAKE_PTR(s->exe));
+	if (s->euid != (uid_t)-1) {
+		p->uid = s->uid;
+		p->euid = s->euid;
+		p->gid = s->gid;
+		p->egid = s->egid;
+	}
+	/* most execs stay where their parent was: keep those strings then */
+	if (s->cgroup && !(p->cgroup && strcmp(p->cgroup, s->cgroup) == 0)) {
+		replace_str(&p->cgroup, TAKE_PTR(s->cgroup));
+		replace_str(&p->unit, TAKE_PTR(s->unit));
+	}
+	return 0;
+}
+
+int proctable_snapshot(ProcTable *t, pid_t pid, ProcSnapshot *ret)
+{
+	ret->result = snapshot_read(t, pid, &ret->data);
+	return ret->result;
+}
+
+void proc_snapshot_done(ProcSnapshot *s)
+{
+	if (s->result == 0)
+		process_done(&s->data);
+	s->result = -ENODATA;
+}
+
+int proctable_refresh(ProcTable *t, Process *p)
+{
+	Process s;
+	int r;
+
+	r = snapshot_read(t, p->pid, &s);
+	if (r < 0)
+		return r;
+	r = snapshot_merge(t, p, &s);
+	process_done(&s);
 	return r;
 }
 
@@ -389,8 +435,14 @@ static Process *get_or_add(ProcTable *t, pid_t pid, ProcOrigin origin, bool *ret
 
 Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
 {
+	return proctable_apply_with(t, ev, NULL);
+}
+
+Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *snap)
+{
 	Process *p, *parent;
 	bool created;
+	int r;
 
 	switch (ev->type) {
 	case PROC_EV_NONE:
@@ -431,7 +483,11 @@ Process *proctable_apply(ProcTable *t, const ProcEvent *ev)
 		if (created)
 			p->start_ns = 0; /* unknown: taken from /proc below */
 		p->exec_seen = true;
-		if (proctable_refresh(t, p) < 0) {
+		if (snap && snap->data.pid == ev->tgid)
+			r = snap->result < 0 ? snap->result : snapshot_merge(t, p, &snap->data);
+		else
+			r = proctable_refresh(t, p);
+		if (r < 0) {
 			/* gone (or unreadable) already: what fork copied from the parent
 			 * describes the old program, so drop it rather than mislabel */
 			free(p->exe);

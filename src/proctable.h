@@ -68,6 +68,21 @@ int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *user
 		      void *userdata);
 
 /*
+ * What /proc said about a process at one moment, read ahead of applying its event
+ * (a batch's exec events are read first: a short-lived process may be gone by the
+ * time the events before it are handled). result: 0, or why it could not be read.
+ */
+typedef struct ProcSnapshot {
+	int result;
+	Process data;
+} ProcSnapshot;
+
+int proctable_snapshot(ProcTable *t, pid_t pid, ProcSnapshot *ret);
+void proc_snapshot_done(ProcSnapshot *s);
+/* proctable_apply, with the /proc data of an EXEC taken from snap (if of its pid). */
+Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *snap);
+
+/*
  * Scan /proc and add every live process not already known (zombies skipped: they
  * are dead and produce no further event). Known entries are kept: events are newer.
  */
