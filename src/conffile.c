@@ -38,6 +38,7 @@ void config_init(Config *c)
 void config_done(Config *c)
 {
 	rule_set_free_contents(&c->rules);
+	glob_list_clear(&c->redact);
 	free(c->varlink_socket);
 	c->varlink_socket = NULL;
 }
@@ -165,6 +166,14 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	}
 	if (strcmp(name, "kernel-filter") == 0)
 		return parse_bool_key(s, name, value, &c->kernel_filter);
+	if (strcmp(name, "redact-argv") == 0) {
+		char why[256];
+		int r = glob_list_parse(&c->redact, name, value, why, sizeof(why));
+
+		if (r == -ENOMEM)
+			return fail(s, "out of memory");
+		return r < 0 ? fail(s, "%s", why) : 1;
+	}
 	if (strcmp(name, "record-argv") == 0)
 		return parse_bool_key(s, name, value, &c->record_argv);
 	if (strcmp(name, "default-action") == 0) {
@@ -665,6 +674,12 @@ void config_print(const Config *c, FILE *f)
 	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
 	fprintf(f, "journal-queue = %llu\n", (unsigned long long)c->journal_queue);
 	fprintf(f, "record-argv = %s\n", c->record_argv ? "yes" : "no");
+	if (c->redact.n > 0) {
+		fputs("redact-argv =", f);
+		for (size_t i = 0; i < c->redact.n; i++)
+			fprintf(f, " \"%s\"", c->redact.items[i]);
+		fputc('\n', f);
+	}
 	fprintf(f, "default-action = %s\n", rule_action_to_string(c->default_action));
 	fprintf(f, "default-priority = %s\n", priority_to_string(c->default_priority));
 	fputs("rate-limit = ", f);

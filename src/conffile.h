@@ -28,6 +28,7 @@ typedef struct Config {
 	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
 	uint64_t journal_queue;   /* journal-queue: records waiting for journald, at most */
 	bool record_argv;         /* record-argv */
+	GlobList redact;          /* redact-argv: argument patterns replaced by *** */
 	RuleAction default_action; /* default-action: for events no rule matches */
 	int default_priority;     /* default-priority */
 	RateLimit default_rate;   /* rate-limit: rules without their own, and unmatched */

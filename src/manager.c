@@ -103,6 +103,7 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	r = proctable_new(o->proc_root, m->config.max_processes, &m->table);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate process table: %m");
+	proctable_set_redact(m->table, m->config.redact.items, m->config.redact.n);
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
@@ -596,6 +597,8 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 			    (unsigned long long)netlink_rcvbuf(m->nl));
 	proctable_set_max(m->table, c.max_processes);
 
+	/* the table points into the old config's patterns until told otherwise */
+	proctable_set_redact(m->table, c.redact.items, c.redact.n);
 	config_done(&m->config);
 	m->config = c;
 	manager_apply_config(m);

@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "redact.h"
 
 /* argv beyond this is cut (and flagged): bounded memory per process */
 #define ARGV_MAX (128 * 1024)
@@ -33,8 +34,17 @@ struct ProcTable {
 	UserCacheEntry users[USER_CACHE_MAX];
 	size_t n_users;
 
+	char *const *redact; /* argv patterns (redact.h), owned by the caller */
+	size_t n_redact;
+
 	ProcTableStats stats;
 };
+
+void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n)
+{
+	t->redact = patterns;
+	t->n_redact = n;
+}
 
 static const char *const origin_table[_PROC_ORIGIN_MAX] = {
 	[PROC_ORIGIN_SCANNED] = "scanned",
@@ -306,6 +316,20 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s)
 	r = procfs_read_at(dfd, "cmdline", ARGV_MAX, &s->argv, &s->argv_len, &s->argv_truncated);
 	if (r < 0)
 		goto fail;
+	/* secrets never enter the table, so no output can show them */
+	if (t->n_redact > 0 && s->argv_len > 0) {
+		char *red;
+		size_t red_len;
+
+		r = argv_redact(s->argv, s->argv_len, t->redact, t->n_redact, &red, &red_len);
+		if (r < 0)
+			goto fail;
+		if (r > 0) {
+			free(s->argv);
+			s->argv = red;
+			s->argv_len = red_len;
+		}
+	}
 	/* exe needs ptrace access to the target: EACCES is expected for some processes */
 	r = procfs_read_link_at(dfd, "exe", &s->exe);
 	if (r == -ENOMEM)

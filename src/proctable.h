@@ -61,6 +61,9 @@ size_t proctable_size(const ProcTable *t);
 /* Change the bound; entries beyond it are kept (they leave as they exit). */
 void proctable_set_max(ProcTable *t, size_t max_entries);
 const ProcTableStats *proctable_stats(const ProcTable *t);
+/* Arguments matching these patterns (see redact.h) are replaced by *** in every
+ * command line read from now on. The array must live until changed again. */
+void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n);
 Process *proctable_get(const ProcTable *t, pid_t pid);
 
 /* Walk all entries (order unspecified); stop early if cb returns non-zero. */

@@ -72,7 +72,7 @@ Rule *rule_new(const char *name, const char *file, unsigned line)
 	return r;
 }
 
-static void glob_list_clear(GlobList *g)
+void glob_list_clear(GlobList *g)
 {
 	for (size_t i = 0; i < g->n; i++)
 		free(g->items[i]);
@@ -223,8 +223,8 @@ static const char *glob_check(const char *g)
 	return NULL;
 }
 
-static int parse_globs(GlobList *g, const char *key, const char *value, char *err,
-		       size_t errlen)
+int glob_list_parse(GlobList *g, const char *key, const char *value, char *err,
+		    size_t errlen)
 {
 	char **words = NULL;
 	int n = split_words(value, &words);
@@ -459,7 +459,7 @@ int rule_set_key(Rule *r, const char *key, const char *value, rule_name_resolver
 
 	for (size_t i = 0; i < ELEMENTSOF(globs); i++)
 		if (strcmp(key, globs[i].key) == 0)
-			return parse_globs((GlobList *)((char *)r + globs[i].offset), key, value,
+			return glob_list_parse((GlobList *)((char *)r + globs[i].offset), key, value,
 					   err, errlen);
 
 	if (strcmp(key, "event") == 0)

@@ -36,6 +36,12 @@ typedef struct GlobList {
 	size_t n;
 } GlobList;
 
+/* Add the value's words (blank-separated, quotes keep blanks) as globs; a repeated
+ * key adds to the list. -EINVAL with err filled for a bad value. */
+int glob_list_parse(GlobList *g, const char *key, const char *value, char *err,
+		    size_t errlen);
+void glob_list_clear(GlobList *g);
+
 typedef struct RuleStats {
 	uint64_t n_hits;       /* events that matched this rule (first match) */
 	uint64_t n_logged;     /* records written */
