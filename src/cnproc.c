@@ -297,6 +297,8 @@ uint32_t cnproc_kernel_mask(uint32_t types)
 }
 
 /* Offsets in the datagram: nlmsghdr, cn_msg, then struct proc_event. */
+#define OFF_CN_IDX ((uint32_t)(NLMSG_HDRLEN + offsetof(struct cn_msg, id.idx)))
+#define OFF_CN_VAL ((uint32_t)(NLMSG_HDRLEN + offsetof(struct cn_msg, id.val)))
 #define OFF_EVENT ((uint32_t)(NLMSG_HDRLEN + sizeof(struct cn_msg)))
 #define OFF_WHAT (OFF_EVENT + (uint32_t)offsetof(struct proc_event, what))
 #define OFF_DATA (OFF_EVENT + (uint32_t)offsetof(struct proc_event, event_data))
@@ -310,30 +312,36 @@ int cnproc_thread_filter(struct sock_filter *prog, size_t n)
 {
 	/* absolute loads are big-endian, the connector's fields host-endian: compare
 	 * `what` against byte-swapped constants; pid == tgid is order-independent */
-	enum { L_WHAT = 2, L_FORK = 10, L_PID = 16, L_ACCEPT = 20, L_DROP = 21, N = 22 };
+	enum { L_WHAT = 6, L_FORK = 14, L_PID = 20, L_ACCEPT = 24, L_DROP = 25, N = 26 };
 #define J(i, l) ((uint8_t)((l) - (i) - 1))
 	const struct sock_filter f[N] = {
 		[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
 		[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_TGID + 4, 0, J(1, L_ACCEPT)),
+		/* only a proc connector message is judged; anything else is the
+		 * decoder's to reject and count */
+		[2] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_IDX),
+		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_IDX_PROC), 0, J(3, L_ACCEPT)),
+		[4] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_VAL),
+		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_VAL_PROC), 0, J(5, L_ACCEPT)),
 		[L_WHAT] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_WHAT),
-		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_FORK), J(3, L_FORK), 0),
-		[4] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXIT), J(4, L_PID), 0),
-		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_UID), J(5, L_PID), 0),
-		[6] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_GID), J(6, L_PID), 0),
-		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_SID), J(7, L_PID), 0),
-		[8] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_PTRACE), J(8, L_PID), 0),
-		[9] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_COMM), J(9, L_PID),
-			       J(9, L_ACCEPT)),
+		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_FORK), J(7, L_FORK), 0),
+		[8] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXIT), J(8, L_PID), 0),
+		[9] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_UID), J(9, L_PID), 0),
+		[10] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_GID), J(10, L_PID), 0),
+		[11] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_SID), J(11, L_PID), 0),
+		[12] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_PTRACE), J(12, L_PID), 0),
+		[13] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_COMM), J(13, L_PID),
+				J(13, L_ACCEPT)),
 		[L_FORK] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-		[11] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_CHILD_TGID + 4, 0, J(11, L_ACCEPT)),
-		[12] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_TGID),
-		[13] = BPF_STMT(BPF_MISC | BPF_TAX, 0),
-		[14] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_PID),
-		[15] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(15, L_ACCEPT), J(15, L_DROP)),
-		[L_PID] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_TGID),
+		[15] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_CHILD_TGID + 4, 0, J(15, L_ACCEPT)),
+		[16] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_TGID),
 		[17] = BPF_STMT(BPF_MISC | BPF_TAX, 0),
-		[18] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_PID),
+		[18] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CHILD_PID),
 		[19] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(19, L_ACCEPT), J(19, L_DROP)),
+		[L_PID] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_TGID),
+		[21] = BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		[22] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_PID),
+		[23] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(23, L_ACCEPT), J(23, L_DROP)),
 		[L_ACCEPT] = BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
 		[L_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
 	};

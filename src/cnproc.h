@@ -85,7 +85,8 @@ uint32_t cnproc_kernel_mask(uint32_t types);
  * A classic BPF socket filter that drops thread events (pid != tgid) of the
  * types the process table folds anyway: FORK of a thread, EXIT of a non-leader,
  * and UID/GID/SID/PTRACE/COMM of a thread. Everything else (ACKs, EXEC, COREDUMP,
- * anything short or unknown) passes, so the decoder still sees and counts it.
+ * anything short, unknown or not from the proc connector) passes, so the decoder
+ * still sees and counts it.
  * Fills up to n instructions; returns how many, or -ENOBUFS.
  */
 struct sock_filter;

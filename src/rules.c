@@ -322,7 +322,8 @@ static int parse_ranges(RangeList *l, NumKind kind, const char *key, const char 
 	if (n <= 0)
 		return fail(err, errlen, "%s: expected a list of numbers or ranges", key);
 	for (int i = 0; i < n; i++) {
-		char *dash = strchr(words[i] + 1, '-');
+		/* "" is a word too: the dash of a range is never its first character */
+		char *dash = words[i][0] ? strchr(words[i] + 1, '-') : NULL;
 		int64_t lo, hi;
 
 		if (dash)

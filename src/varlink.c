@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct Connection {
 
 	VarlinkCall *call;    /* the call being answered; later ones wait in `in` */
 	bool dispatching;     /* inside connection_process(): no recursion */
+	bool read_eof;        /* the client sent all it will (maybe only half-closed) */
 
 	Connection *next, *prev;
 };
@@ -183,8 +185,17 @@ static bool connection_input_full(const Connection *c)
 
 static void connection_update_events(Connection *c)
 {
-	(void)sd_event_source_set_io_events(c->io, (connection_input_full(c) ? 0 : EPOLLIN) |
+	bool reading = !connection_input_full(c) && !c->read_eof;
+
+	(void)sd_event_source_set_io_events(c->io, (reading ? EPOLLIN : 0) |
 							   (c->out_size ? EPOLLOUT : 0));
+}
+
+/* A client that stopped sending is served until its calls are answered and the
+ * replies written (it may wait for them on a half-closed socket), then closed. */
+static bool connection_finished(const Connection *c)
+{
+	return c->read_eof && !c->call && c->out_size == 0 && !memchr(c->in, 0, c->in_size);
 }
 
 /* Write what we can; -errno on a dead peer. */
@@ -547,7 +558,19 @@ static void connection_process(Connection *c)
 		}
 	}
 	c->dispatching = false;
+	if (connection_finished(c)) {
+		connection_close(c, "client closed the connection");
+		return;
+	}
 	connection_update_events(c);
+}
+
+/* Whether the peer closed both directions (not just its sending side). */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd };
+
+	return poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR));
 }
 
 static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -568,7 +591,7 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 	}
 	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return 0;
-	if (connection_input_full(c)) {
+	if (connection_input_full(c) || c->read_eof) {
 		/* not reading: a hangup would otherwise be reported forever */
 		if (revents & (EPOLLHUP | EPOLLERR))
 			connection_close(c, "client hung up");
@@ -598,8 +621,15 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 			return 0;
 		}
 		if (n == 0) {
-			connection_close(c, "client closed the connection");
-			return 0;
+			/* a client gone for good needs no answers; one that only
+			 * half-closed (shutdown(SHUT_WR), as socat does) waits for them:
+			 * connection_process() closes once they are written */
+			if (peer_gone(fd)) {
+				connection_close(c, "client closed the connection");
+				return 0;
+			}
+			c->read_eof = true;
+			break;
 		}
 		c->in_size += (size_t)n;
 		/* the unterminated tail must end within max_message bytes: refuse
@@ -627,15 +657,62 @@ static unsigned connections_of(VarlinkServer *s, uid_t uid)
 	return n;
 }
 
+/* Serve cfd (connected, ours to close): -EBUSY over a connection limit, -ENOTCONN
+ * if its peer cannot be told. */
+static int connection_add(VarlinkServer *s, int cfd)
+{
+	struct ucred cred = {};
+	socklen_t l = sizeof(cred);
+	Connection *c;
+	int r;
+
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0) {
+		close(cfd);
+		return -ENOTCONN;
+	}
+	if (s->n_connections >= s->limits.max_connections ||
+	    connections_of(s, cred.uid) >= s->limits.max_connections_per_uid) {
+		s->stats.n_refused++;
+		log_debug("varlink: refusing a connection of uid %u: limit reached",
+			  (unsigned)cred.uid);
+		close(cfd);
+		return -EBUSY;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return -ENOMEM;
+	}
+	c->server = s;
+	c->fd = cfd;
+	c->uid = cred.uid;
+	r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
+	if (r < 0) {
+		close(cfd);
+		free(c);
+		return r;
+	}
+	(void)sd_event_source_set_description(c->io, "cnprocd-varlink-conn");
+	c->next = s->connections;
+	if (s->connections)
+		s->connections->prev = c;
+	s->connections = c;
+	s->n_connections++;
+	s->stats.n_accepted++;
+	return 0;
+}
+
+int varlink_server_add_connection(VarlinkServer *s, int fd)
+{
+	return connection_add(s, fd);
+}
+
 static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	VarlinkServer *s = userdata;
 
 	/* accept a bounded number per wakeup so a flood cannot starve the connector */
 	for (int i = 0; i < 16; i++) {
-		struct ucred cred = {};
-		socklen_t l = sizeof(cred);
-		Connection *c;
 		int cfd, r;
 
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -644,39 +721,10 @@ static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *us
 				log_warning_errno(errno, "varlink: accept failed: %m");
 			break;
 		}
-		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0) {
-			close(cfd);
-			continue;
-		}
-		if (s->n_connections >= s->limits.max_connections ||
-		    connections_of(s, cred.uid) >= s->limits.max_connections_per_uid) {
-			s->stats.n_refused++;
-			log_debug("varlink: refusing a connection of uid %u: limit reached",
-				  (unsigned)cred.uid);
-			close(cfd);
-			continue;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(cfd);
+		r = connection_add(s, cfd);
+		/* refused or unusable: the next one; out of resources: at the next wakeup */
+		if (r < 0 && r != -EBUSY && r != -ENOTCONN)
 			break;
-		}
-		c->server = s;
-		c->fd = cfd;
-		c->uid = cred.uid;
-		r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
-		if (r < 0) {
-			close(cfd);
-			free(c);
-			break;
-		}
-		(void)sd_event_source_set_description(c->io, "cnprocd-varlink-conn");
-		c->next = s->connections;
-		if (s->connections)
-			s->connections->prev = c;
-		s->connections = c;
-		s->n_connections++;
-		s->stats.n_accepted++;
 	}
 	return 0;
 }

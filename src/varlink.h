@@ -80,6 +80,9 @@ int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface
 int varlink_server_listen_path(VarlinkServer *s, const char *path, mode_t mode, gid_t gid);
 /* Listen on an already bound, listening socket (socket activation). */
 int varlink_server_listen_fd(VarlinkServer *s, int fd);
+/* Serve an already connected stream socket, e.g. one end of a socketpair() (tests,
+ * fuzzing); takes fd, also on failure. -EBUSY: over a connection limit. */
+int varlink_server_add_connection(VarlinkServer *s, int fd);
 
 unsigned varlink_server_n_connections(const VarlinkServer *s);
 const VarlinkServerStats *varlink_server_stats(const VarlinkServer *s);

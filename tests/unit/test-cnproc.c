@@ -721,6 +721,9 @@ static void test_thread_filter(void)
 		}
 		/* too short to hold the ids: passed on for the decoder to reject */
 		TS_ASSERT_INT_EQ(passes(sv, buf, off + 2), 1);
+		/* not the proc connector's: passed on too (counted as malformed) */
+		put_u32(buf, OFF_CN_VAL, CN_VAL_PROC + 1);
+		TS_ASSERT_INT_EQ(passes(sv, buf, f->len), 1);
 	}
 	close(sv[0]);
 	close(sv[1]);
