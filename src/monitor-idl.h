@@ -61,6 +61,9 @@
 	"# entries replaced because their pid turned up for a new process. journal_*\n" \
 	"# describe the queue of records waiting for journald: written, dropped because\n" \
 	"# journald did not take them and the queue was full, failed (journald refused).\n" \
+	"# varlink_* count this socket's clients: accepted, refused over a connection\n" \
+	"# limit, disconnected for a protocol error, disconnected for an oversized message\n" \
+	"# or output backlog.\n" \
 	"method GetStats() -> (\n" \
 	"  uptime_usec: int,\n" \
 	"  events: [string]int,\n" \
@@ -91,7 +94,11 @@
 	"  journal_queued: int,\n" \
 	"  journal_written: int,\n" \
 	"  journal_dropped: int,\n" \
-	"  journal_failed: int\n" \
+	"  journal_failed: int,\n" \
+	"  varlink_accepted: int,\n" \
+	"  varlink_refused: int,\n" \
+	"  varlink_protocol_errors: int,\n" \
+	"  varlink_oversized: int\n" \
 	")\n" \
 	"\n" \
 	"# The live process table, optionally filtered: unit and comm are globs, user is a\n" \

@@ -42,6 +42,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	Manager *m = manager_of(userdata);
 	const NetlinkStats *ns = netlink_stats(m->nl);
 	const ProcTableStats *ts = proctable_stats(m->table);
+	const VarlinkServerStats *vs = varlink_server_stats(m->varlink);
 	JournalWriterStats js;
 	json_t *events, *filter;
 
@@ -65,7 +66,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
 	return varlink_call_reply(call, json_pack(
 		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I}",
+		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
 		"events", events,
 		"thread_events_folded", (json_int_t)m->n_thread_events,
@@ -95,7 +96,11 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"journal_queued", (json_int_t)js.queued,
 		"journal_written", (json_int_t)js.n_written,
 		"journal_dropped", (json_int_t)js.n_dropped,
-		"journal_failed", (json_int_t)js.n_failed));
+		"journal_failed", (json_int_t)js.n_failed,
+		"varlink_accepted", (json_int_t)vs->n_accepted,
+		"varlink_refused", (json_int_t)vs->n_refused,
+		"varlink_protocol_errors", (json_int_t)vs->n_protocol_errors,
+		"varlink_oversized", (json_int_t)vs->n_oversized));
 }
 
 typedef struct ListFilter {
