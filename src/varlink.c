@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 #include "varlink.h"
 
 #define MAX_INTERFACES 8
@@ -35,6 +36,7 @@ struct Connection {
 	size_t in_size, in_alloc;
 	char *out;
 	size_t out_size, out_alloc;
+	usec_t last_progress;  /* CLOCK_MONOTONIC: when output last moved (or was queued) */
 
 	VarlinkCall *call;    /* the call being answered; later ones wait in `in` */
 	bool dispatching;     /* inside connection_process(): no recursion */
@@ -58,6 +60,8 @@ struct VarlinkServer {
 	sd_event_source *listen_src;
 
 	Connection *connections;
+	size_t out_total;          /* output queued on all connections */
+	sd_event_source *stall_timer;
 	unsigned n_connections;
 	VarlinkServerStats stats;
 };
@@ -169,6 +173,7 @@ static void connection_free(Connection *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_connections--;
+	s->out_total -= c->out_size;
 	sd_event_source_disable_unref(c->io);
 	if (c->fd >= 0)
 		close(c->fd);
@@ -211,9 +216,51 @@ static int connection_flush(Connection *c)
 		}
 		memmove(c->out, c->out + n, c->out_size - (size_t)n);
 		c->out_size -= (size_t)n;
+		c->server->out_total -= (size_t)n;
+		if (n > 0)
+			c->last_progress = now_usec(CLOCK_MONOTONIC);
 	}
 	connection_update_events(c);
 	return 0;
+}
+
+/* Clients holding a reply larger than max_output that they have not read from for
+ * stall_usec are disconnected: one big reply is allowed, not one left unread. */
+static int on_stall_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	VarlinkServer *s = userdata;
+	bool any = false;
+
+	for (Connection *c = s->connections, *next; c; c = next) {
+		next = c->next;
+		if (c->out_size <= s->limits.max_output)
+			continue;
+		if (usec >= c->last_progress + s->limits.stall_usec) {
+			s->stats.n_oversized++;
+			connection_close(c, "not reading a large reply");
+			continue;
+		}
+		any = true;
+	}
+	if (any)
+		(void)sd_event_source_set_time_relative(src, USEC_PER_SEC);
+	else
+		(void)sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	return 0;
+}
+
+static void stall_timer_arm(VarlinkServer *s)
+{
+	if (!s->stall_timer) {
+		if (sd_event_add_time_relative(s->event, &s->stall_timer, CLOCK_MONOTONIC,
+					       USEC_PER_SEC, 0, on_stall_timer, s) < 0)
+			return;
+		(void)sd_event_source_set_description(s->stall_timer, "varlink-stall");
+	} else if (sd_event_source_get_enabled(s->stall_timer, NULL) > 0)
+		return;
+	else
+		(void)sd_event_source_set_time_relative(s->stall_timer, USEC_PER_SEC);
+	(void)sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ON);
 }
 
 /* Queue one message (NUL-terminated on the wire). -ENOBUFS: over the output limit
@@ -237,6 +284,14 @@ static int connection_send(Connection *c, json_t *msg)
 		connection_close(c, "output limit exceeded (client not reading)");
 		return -ENOBUFS;
 	}
+	/* ...and all clients together never hold more than the server's budget */
+	if (c->out_size + l > c->server->limits.max_output &&
+	    c->server->out_total + l > c->server->limits.max_output_total) {
+		free(text);
+		c->server->stats.n_oversized++;
+		connection_close(c, "output budget of the server exhausted");
+		return -ENOBUFS;
+	}
 	if (c->out_size + l > c->out_alloc) {
 		size_t na = MAX(c->out_alloc * 2, c->out_size + l);
 		char *n = realloc(c->out, na);
@@ -249,8 +304,14 @@ static int connection_send(Connection *c, json_t *msg)
 		c->out_alloc = na;
 	}
 	memcpy(c->out + c->out_size, text, l);
+	if (c->out_size == 0)
+		c->last_progress = now_usec(CLOCK_MONOTONIC);
 	c->out_size += l;
+	c->server->out_total += l;
 	free(text);
+	/* a reply over the per-client limit must be read: watch that it is */
+	if (c->out_size > c->server->limits.max_output)
+		stall_timer_arm(c->server);
 	r = connection_flush(c);
 	if (r < 0) {
 		connection_close(c, "write failed");
@@ -739,6 +800,10 @@ int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
 	s->event = sd_event_ref(event);
 	s->info = *info;
 	s->limits = *limits;
+	if (s->limits.max_output_total < s->limits.max_output)
+		s->limits.max_output_total = 16 * s->limits.max_output;
+	if (s->limits.stall_usec == 0)
+		s->limits.stall_usec = 10 * USEC_PER_SEC;
 	s->userdata = userdata;
 	s->listen_fd = -1;
 	*ret = s;
@@ -752,6 +817,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s)
 	while (s->connections)
 		connection_close(s->connections, "server shutting down");
 	sd_event_source_disable_unref(s->listen_src);
+	sd_event_source_disable_unref(s->stall_timer);
 	if (s->own_fd && s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->path)

@@ -57,7 +57,9 @@ typedef struct VarlinkLimits {
 	unsigned max_connections;
 	unsigned max_connections_per_uid;
 	size_t max_message; /* bytes of one incoming message */
-	size_t max_output;  /* bytes queued for one client */
+	size_t max_output;  /* bytes queued for one client; one reply may be larger... */
+	usec_t stall_usec;  /* ...but is then disconnected if unread this long (10 s) */
+	size_t max_output_total; /* bytes queued for all clients (16 x max_output) */
 } VarlinkLimits;
 
 typedef struct VarlinkServerStats {
