@@ -797,6 +797,9 @@ int manager_start(Manager *m)
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the connector socket: %m");
 	(void)sd_event_source_set_description(m->netlink_src, "cnprocd-netlink");
+	/* events first: a short-lived process must be read before it is gone, even
+	 * while a client waits for a big reply */
+	(void)sd_event_source_set_priority(m->netlink_src, SD_EVENT_PRIORITY_IMPORTANT);
 
 	r = add_signal(m, SIGINT, on_exit_signal, "cnprocd-sigint", &m->sigint_src);
 	if (r >= 0)

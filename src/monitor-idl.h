@@ -58,7 +58,10 @@
 	"# kernel_filter lists the event types the kernel is asked to send (the proc_input\n" \
 	"# filter of Linux >= 6.6, kernel_filter_supported), thread_filter says whether a\n" \
 	"# BPF filter drops thread events before they reach us. pid_reused counts table\n" \
-	"# entries replaced because their pid turned up for a new process. journal_*\n" \
+	"# entries replaced because their pid turned up for a new process, pid_mismatch\n" \
+	"# /proc reads discarded because the pid already belonged to another process, and\n" \
+	"# proc_vanished /proc reads that found the process gone (such a process is\n" \
+	"# reported \"unread\", without its command line). journal_*\n" \
 	"# describe the queue of records waiting for journald: written, dropped because\n" \
 	"# journald did not take them and the queue was full, failed (journald refused).\n" \
 	"# varlink_* count this socket's clients: accepted, refused over a connection\n" \
@@ -91,6 +94,8 @@
 	"  thread_filter: bool,\n" \
 	"  sequence_checked: bool,\n" \
 	"  pid_reused: int,\n" \
+	"  pid_mismatch: int,\n" \
+	"  proc_vanished: int,\n" \
 	"  journal_queued: int,\n" \
 	"  journal_written: int,\n" \
 	"  journal_dropped: int,\n" \

@@ -66,7 +66,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
 	return varlink_call_reply(call, json_pack(
 		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
 		"events", events,
 		"thread_events_folded", (json_int_t)m->n_thread_events,
@@ -93,6 +93,8 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"thread_filter", netlink_thread_filter(m->nl),
 		"sequence_checked", netlink_seq_valid(m->nl),
 		"pid_reused", (json_int_t)ts->n_reused,
+		"pid_mismatch", (json_int_t)ts->n_mismatch,
+		"proc_vanished", (json_int_t)ts->n_vanished,
 		"journal_queued", (json_int_t)js.queued,
 		"journal_written", (json_int_t)js.n_written,
 		"journal_dropped", (json_int_t)js.n_dropped,
