@@ -37,10 +37,7 @@ chmod 755 "$T/varlink-raw" "$T/cnprocctl"
 
 # as UID[:GID] COMMAND...: run as another user with no supplementary groups
 as() {
-	_u=${1%%:*}
-	_g=${1#*:}
-	shift
-	setpriv --reuid="$_u" --regid="$_g" --clear-groups "$@"
+	as_user "$@"
 }
 
 # call SOCKET FILE N JSON...: the messages in one write, N replies into FILE

@@ -46,7 +46,7 @@ raw() {
 raw_as() {
 	_u=$1
 	shift
-	setpriv --reuid="$_u" --regid="$_u" --clear-groups "$T/varlink-raw" "$SOCK" "$@"
+	as_user "$_u:$_u" "$T/varlink-raw" "$SOCK" "$@"
 }
 
 # call FILE N JSON...: send the messages in one write, N replies into FILE (rc 0)

@@ -148,5 +148,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_files; i++)
 		printf(", %s %ld", argv[5 + i], installed[i]);
 	putchar('\n');
+	for (int i = 0; i < n_files; i++)
+		free(data[i]);
 	return 0;
 }
