@@ -66,6 +66,25 @@ pass() {
 	printf "PASS: %s\n" "$*"
 }
 
+# bad MESSAGE: a failed check; the others still run, and checks_done fails at the end
+FAILED=0
+bad() {
+	printf "FAIL: %s\n" "$*"
+	FAILED=$((FAILED + 1))
+}
+
+checks_done() {
+	[ "$FAILED" = 0 ] || fail "$FAILED check(s) failed"
+}
+
+# unprivileged_raw: a copy of varlink-raw at $T/varlink-raw that other users can
+# run, in a directory they can traverse
+unprivileged_raw() {
+	chmod 755 "$T"
+	cp "$VARLINK_RAW" "$T/varlink-raw"
+	chmod 755 "$T/varlink-raw"
+}
+
 need() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"

@@ -21,12 +21,6 @@ locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || skip "no C.UTF-8 locale to va
 start_journal
 
 M="cnprocd-hostile-$$-$(date +%s%N)"
-FAILED=0
-
-bad() {
-	printf "FAIL: %s\n" "$*"
-	FAILED=$((FAILED + 1))
-}
 
 # stats_ok SOCKET: the daemon there answers GetStats
 stats_ok() {
@@ -473,4 +467,4 @@ for d in console journal json; do
 	wait "$p" || bad "daemon $d did not stop cleanly"
 done
 pass "the three daemons stopped cleanly"
-[ $FAILED = 0 ] || fail "$FAILED check(s) failed"
+checks_done

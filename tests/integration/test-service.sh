@@ -68,6 +68,8 @@ sc start cnprocd.service || fail "start failed: $(sc status cnprocd.service --no
 [ "$(prop ActiveState)/$(prop SubState)" = active/running ] ||
 	fail "not active/running: $(prop ActiveState)/$(prop SubState)"
 pid=$(prop MainPID)
+# Nice=-10: it reads a short-lived program's /proc before the program is gone
+[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = -10 ] || fail "not at nice -10: $(ps -o ni= -p "$pid")"
 # when the manager saw READY=1 (it entered "active") vs when cnprocd sent its
 # "started" record, which it does after the ACK, the rules and the scan, just
 # before READY=1; journald stamps the sending time as _SOURCE_REALTIME_TIMESTAMP

@@ -16,18 +16,8 @@ IDL="$(dirname "$TEST_LIB")/../../src/io.cnprocd.Monitor.varlink"
 need setpriv
 
 SOCK=$T/io.cnprocd.Monitor
-FAILED=0
 
-# bad MESSAGE: a failed check; the others still run
-bad() {
-	printf "FAIL: %s\n" "$*"
-	FAILED=$((FAILED + 1))
-}
-
-# unprivileged clients need a copy they can execute and a path they can traverse
-chmod 755 "$T"
-cp "$VARLINK_RAW" "$T/varlink-raw"
-chmod 755 "$T/varlink-raw"
+unprivileged_raw
 
 # msgs JSON...: each argument as one NUL-terminated message, all in one write
 msgs() {
@@ -595,4 +585,4 @@ for p in $KEEP_PIDS; do
 	kill "$p" 2>/dev/null
 done
 stop_daemon || bad "daemon did not exit cleanly"
-[ $FAILED = 0 ] || fail "$FAILED check(s) failed"
+checks_done
