@@ -352,14 +352,11 @@ int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, si
 int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char **ret,
 		size_t *ret_len, bool *ret_truncated)
 {
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
+	_cleanup_close_ int dfd = procfs_open_pid(root, pid);
 
-	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return gone_errno(errno);
-	return read_fd(fd, max, ret, ret_len, ret_truncated);
+	if (dfd < 0)
+		return dfd;
+	return procfs_read_at(dfd, name, max, ret, ret_len, ret_truncated);
 }
 
 int procfs_read_link_at(int dirfd, const char *name, char **ret)
@@ -377,16 +374,11 @@ int procfs_read_link_at(int dirfd, const char *name, char **ret)
 
 int procfs_read_link(const char *root, pid_t pid, const char *name, char **ret)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	_cleanup_close_ int dfd = procfs_open_pid(root, pid);
 
-	snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return gone_errno(errno);
-	target[n] = 0;
-	*ret = strdup(target);
-	return *ret ? 0 : -ENOMEM;
+	if (dfd < 0)
+		return dfd;
+	return procfs_read_link_at(dfd, name, ret);
 }
 
 uint64_t procfs_ticks_to_monotonic_ns(uint64_t ticks)
