@@ -282,9 +282,18 @@ static int collect_event(const ProcEvent *ev, void *userdata)
 static void handle_batch(Manager *m)
 {
 	for (size_t i = 0; i < m->n_batch; i++) {
+		const ProcEvent *ev = &m->batch[i];
+		bool forked_here = false;
+
 		m->snaps[i].result = -ENODATA;
-		if (m->batch[i].type == PROC_EV_EXEC)
-			(void)proctable_snapshot(m->table, m->batch[i].tgid, &m->snaps[i]);
+		if (ev->type != PROC_EV_EXEC)
+			continue;
+		/* its fork earlier in this batch: the parent's ids will be inherited */
+		for (size_t j = 0; j < i && !forked_here; j++)
+			forked_here = m->batch[j].type == PROC_EV_FORK &&
+				      m->batch[j].pid == ev->tgid &&
+				      proctable_get(m->table, m->batch[j].fork.parent_tgid);
+		(void)proctable_snapshot(m->table, ev->tgid, forked_here, &m->snaps[i]);
 	}
 	for (size_t i = 0; i < m->n_batch; i++) {
 		handle_event(m, &m->batch[i],

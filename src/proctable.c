@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "macro.h"
@@ -297,9 +298,16 @@ static bool same_start(uint64_t a_ns, uint64_t b_ns)
 	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
 }
 
-/* Read what /proc says about pid into s (zeroed first; start_ns is /proc's). */
-static int snapshot_read(ProcTable *t, pid_t pid, Process *s)
+/*
+ * Read what /proc says about pid into s (zeroed first; start_ns is /proc's).
+ * ids_known: the caller has the process's uids and gids from its fork and
+ * events; an exec changes them only through a set-user/group-ID file, so
+ * status (the costliest file to generate) is read only for such a file, else
+ * s->euid stays -1 ("unchanged").
+ */
+static int snapshot_read(ProcTable *t, pid_t pid, Process *s, bool ids_known)
 {
+	struct stat exe_st;
 	_cleanup_close_ int dfd = -1;
 	char buf[8192];
 	size_t len;
@@ -353,14 +361,19 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s)
 	s->ppid = ps.ppid;
 	s->state = ps.state;
 
-	r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
-	if (r < 0)
-		goto fail;
-	if (procfs_parse_status(buf, len, &st) == 0) {
-		s->uid = st.ruid;
-		s->euid = st.euid;
-		s->gid = st.rgid;
-		s->egid = st.egid;
+	/* fstatat follows the exe link to the file itself, whatever mount namespace
+	 * the process is in */
+	if (!ids_known || !s->exe || fstatat(dfd, "exe", &exe_st, 0) < 0 ||
+	    (exe_st.st_mode & (S_ISUID | S_ISGID))) {
+		r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
+		if (r < 0)
+			goto fail;
+		if (procfs_parse_status(buf, len, &st) == 0) {
+			s->uid = st.ruid;
+			s->euid = st.euid;
+			s->gid = st.rgid;
+			s->egid = st.egid;
+		}
 	}
 
 	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
@@ -414,9 +427,12 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	return 0;
 }
 
-int proctable_snapshot(ProcTable *t, pid_t pid, ProcSnapshot *ret)
+int proctable_snapshot(ProcTable *t, pid_t pid, bool ids_known, ProcSnapshot *ret)
 {
-	ret->result = snapshot_read(t, pid, &ret->data);
+	const Process *p = proctable_get(t, pid);
+
+	ret->result = snapshot_read(t, pid, &ret->data,
+				    ids_known || (p && p->euid != (uid_t)-1));
 	return ret->result;
 }
 
@@ -432,7 +448,7 @@ int proctable_refresh(ProcTable *t, Process *p)
 	Process s;
 	int r;
 
-	r = snapshot_read(t, p->pid, &s);
+	r = snapshot_read(t, p->pid, &s, p->euid != (uid_t)-1);
 	if (r < 0)
 		return r;
 	r = snapshot_merge(t, p, &s);

@@ -342,6 +342,60 @@ static ProcEvent fork_event(pid_t child, pid_t child_tgid, pid_t parent, uint64_
 	};
 }
 
+/* An exec changes uids and gids only through a set-user/group-ID file: for a
+ * plain one the table keeps what fork and id events said (status is not read),
+ * for a set-ID one status is read. */
+static void test_exec_setid(void)
+{
+	char root[64], plain[PATH_MAX], setuid_exe[PATH_MAX];
+	ProcTable *t = NULL;
+	FakeProc c = P100;
+	ProcEvent ev;
+	Process *p;
+	uint64_t ts;
+
+	TS_ASSERT_INT_EQ(fake_root_setup(root), 0);
+	TS_ASSERT_INT_EQ(proctable_new(root, 0, &t), 0);
+	TS_ASSERT_INT_EQ(proctable_scan(t), 3);
+	snprintf(plain, sizeof(plain), "%s/plain-exe", root);
+	snprintf(setuid_exe, sizeof(setuid_exe), "%s/setuid-exe", root);
+	TS_ASSERT_INT_EQ(write_file(root, "plain-exe", "x", 1), 0);
+	TS_ASSERT_INT_EQ(write_file(root, "setuid-exe", "x", 1), 0);
+	TS_ASSERT_INT_EQ(chmod(plain, 0755), 0);
+	TS_ASSERT_INT_EQ(chmod(setuid_exe, 04755), 0);
+
+	/* 100 (uid 1000) forks 1000, which execs a plain file: /proc's status would
+	 * say euid 0 (as if from a set-ID file) but is not even read */
+	ts = ticks_ns(7000);
+	ev = fork_event(1000, 1000, 100, ts);
+	TS_ASSERT(proctable_apply(t, &ev));
+	c.pid = 1000;
+	c.euid = 0;
+	c.egid = 0;
+	c.starttime = 7000;
+	c.exe = plain;
+	TS_ASSERT_INT_EQ(fake_proc_add(root, &c), 0);
+	ev = (ProcEvent){ .type = PROC_EV_EXEC, .timestamp_ns = ts + 1, .pid = 1000,
+			  .tgid = 1000 };
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p && !p->unread);
+	TS_ASSERT_STR_EQ(p->exe, plain);
+	TS_ASSERT_INT_EQ(p->euid, 1000);
+	TS_ASSERT_INT_EQ(p->egid, 1000);
+
+	/* the same with a set-user-ID file: status is read, euid 0 */
+	c.exe = setuid_exe;
+	TS_ASSERT_INT_EQ(fake_proc_add(root, &c), 0);
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p && !p->unread);
+	TS_ASSERT_INT_EQ(p->euid, 0);
+	TS_ASSERT_INT_EQ(p->egid, 0);
+	TS_ASSERT_INT_EQ(p->uid, 1000);
+
+	proctable_free(t);
+	rm_rf(root);
+}
+
 /* An exec is reported for a process whose pid another process has taken by the
  * time /proc is read (a fork burst cycles pids fast): the newcomer's data must not
  * be attributed to it. */
@@ -1050,6 +1104,7 @@ int main(void)
 	RUN_TEST(test_rescan_keeps_known);
 	RUN_TEST(test_fork_inherits);
 	RUN_TEST(test_exec_pid_reused);
+	RUN_TEST(test_exec_setid);
 	RUN_TEST(test_exec_refreshes);
 	RUN_TEST(test_id_comm_events);
 	RUN_TEST(test_exit_and_remove);
