@@ -1212,7 +1212,36 @@ static int setup_stop_signals(void)
 	return 0;
 }
 
+/* Back to the defaults once the stream is over: nothing is left pending or blocked
+ * for the exit path (LeakSanitizer's exit-time check was seen to hang otherwise). */
+static void teardown_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t block;
+
+	if (!stop_signals_blocked)
+		return;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	(void)sigprocmask(SIG_UNBLOCK, &block, NULL);
+	stop_signals_blocked = false;
+}
+
+static int monitor_run(Conn *c, const Args *a);
+
 static int cmd_monitor(Conn *c, const Args *a)
+{
+	int r = monitor_run(c, a);
+
+	teardown_stop_signals();
+	return r;
+}
+
+static int monitor_run(Conn *c, const Args *a)
 {
 	json_t *params;
 	int r;
