@@ -238,37 +238,48 @@ int procfs_open_pid(const char *root, pid_t pid)
 	return fd < 0 ? gone_errno(errno) : fd;
 }
 
-/* Read fd to its end, at most max bytes (max + 1 to tell "longer"). Small files
- * (the common case) cost stack reads and one exact-size allocation. */
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_truncated)
+/* Read until size bytes are in or the file ends: how many, or a negative errno. */
+static ssize_t read_full(int fd, char *buf, size_t size)
 {
-	_cleanup_free_ char *buf = NULL;
-	char first[4096];
-	size_t size = 0, alloc, limit = MIN(sizeof(first), max + 1);
-	bool eof = false;
+	size_t len = 0;
 
-	while (size < limit) {
-		ssize_t n = read(fd, first + size, limit - size);
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return gone_errno(errno);
 		}
-		if (n == 0) {
-			eof = true;
+		if (n == 0)
 			break;
-		}
-		size += (size_t)n;
+		len += (size_t)n;
 	}
-	if (eof || size > max) {
-		if (ret_truncated)
-			*ret_truncated = size > max;
+	return (ssize_t)len;
+}
+
+/* Read fd to its end, at most max bytes (max + 1 to tell "longer"). Small files
+ * (the common case) cost stack reads and one exact-size allocation. */
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_truncated)
+{
+	_cleanup_free_ char *buf = NULL;
+	char first[4096];
+	size_t size, alloc, limit = MIN(sizeof(first), max + 1);
+	ssize_t n;
+
+	n = read_full(fd, first, limit);
+	if (n < 0)
+		return (int)n;
+	size = (size_t)n;
+	if (size < limit || size > max) {
+		/* the end of the file (a short read), or already more than max */
 		size = MIN(size, max);
 		buf = malloc(size + 1);
 		if (!buf)
 			return -ENOMEM;
 		memcpy(buf, first, size);
+		if (ret_truncated)
+			*ret_truncated = (size_t)n > max;
 		goto done;
 	}
 
@@ -279,30 +290,24 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_tr
 	memcpy(buf, first, size);
 	/* read one byte past max: that is how "longer than max" is told from "exactly max" */
 	for (;;) {
-		ssize_t n;
-
 		if (size + 1 >= alloc) {
-			size_t na = alloc * 2;
+			size_t na = MIN(alloc * 2, max + 2);
 			char *nb;
 
 			if (alloc >= max + 2)
 				break;
-			na = MIN(na, max + 2);
 			nb = realloc(buf, na);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
 			alloc = na;
 		}
-		n = read(fd, buf + size, alloc - 1 - size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return gone_errno(errno);
-		}
-		if (n == 0)
-			break;
+		n = read_full(fd, buf + size, alloc - 1 - size);
+		if (n < 0)
+			return (int)n;
 		size += (size_t)n;
+		if (size + 1 < alloc)
+			break; /* a short read: the end of the file */
 	}
 	if (ret_truncated)
 		*ret_truncated = size > max;
@@ -328,24 +333,15 @@ int procfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *
 int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t len = 0;
+	ssize_t n;
 
 	if (fd < 0)
 		return gone_errno(errno);
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return gone_errno(errno);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	*ret_len = len;
+	n = read_full(fd, buf, size - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	*ret_len = (size_t)n;
 	return 0;
 }
 
