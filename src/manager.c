@@ -343,11 +343,19 @@ uint64_t manager_events_lost(const Manager *m)
 	return m->loss.lost_total;
 }
 
-uint64_t manager_kernel_drops(const Manager *m)
+/* The kernel's drops on our socket since counting began, < 0 if unknown. */
+static int64_t drops_since_start(const Manager *m)
 {
 	int64_t d = m->nl ? netlink_kernel_drops(m->nl) : -1;
 
-	return d > m->drops_base ? (uint64_t)(d - m->drops_base) : 0;
+	if (d < 0)
+		return d;
+	return d > m->drops_base ? d - m->drops_base : 0;
+}
+
+uint64_t manager_kernel_drops(const Manager *m)
+{
+	return (uint64_t)MAX(drops_since_start(m), 0);
 }
 
 /* Event types the daemon needs now: the table's, the logging rules', the
@@ -417,13 +425,11 @@ static void check_loss(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
 	uint64_t overflows = s->n_enobufs - m->last_enobufs;
-	int64_t drops = netlink_kernel_drops(m->nl);
 	usec_t now = now_usec(CLOCK_MONOTONIC);
 
 	m->last_enobufs = s->n_enobufs;
-	if (drops >= 0)
-		drops = drops > m->drops_base ? drops - m->drops_base : 0;
-	if (!loss_update(&m->loss, s->n_seq_lost - m->gaps_base, drops, overflows, now))
+	if (!loss_update(&m->loss, s->n_seq_lost - m->gaps_base, drops_since_start(m), overflows,
+			 now))
 		return;
 	/* the /proc rescan waits for the storm to pass: one per episode, not one
 	 * per overflow */
