@@ -104,16 +104,12 @@ bool jwriter_running(void)
 	return r;
 }
 
-void jwriter_stop(usec_t timeout)
+/* With the lock held: wait until journald has taken everything queued, at most
+ * timeout. false: it did not in time. */
+static bool wait_drained(usec_t timeout)
 {
 	struct timespec deadline;
-	bool cancel = false;
 
-	pthread_mutex_lock(&w.lock);
-	if (!w.running) {
-		pthread_mutex_unlock(&w.lock);
-		return;
-	}
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += (time_t)(timeout / USEC_PER_SEC);
 	deadline.tv_nsec += (long)(timeout % USEC_PER_SEC) * 1000;
@@ -122,10 +118,32 @@ void jwriter_stop(usec_t timeout)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	while (w.head || w.busy)
-		if (pthread_cond_timedwait(&w.drained, &w.lock, &deadline) == ETIMEDOUT) {
-			cancel = true;
-			break;
-		}
+		if (pthread_cond_timedwait(&w.drained, &w.lock, &deadline) == ETIMEDOUT)
+			return false;
+	return true;
+}
+
+bool jwriter_flush(usec_t timeout)
+{
+	bool r = true;
+
+	pthread_mutex_lock(&w.lock);
+	if (w.running)
+		r = wait_drained(timeout);
+	pthread_mutex_unlock(&w.lock);
+	return r;
+}
+
+void jwriter_stop(usec_t timeout)
+{
+	bool cancel;
+
+	pthread_mutex_lock(&w.lock);
+	if (!w.running) {
+		pthread_mutex_unlock(&w.lock);
+		return;
+	}
+	cancel = !wait_drained(timeout);
 	w.stop = true;
 	pthread_cond_signal(&w.wake);
 	pthread_mutex_unlock(&w.lock);

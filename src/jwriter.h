@@ -31,6 +31,8 @@ typedef struct JournalWriterStats {
 
 /* Start the thread (idempotent). Call with the daemon's signals blocked. */
 int jwriter_start(size_t max_records, size_t max_bytes);
+/* Wait at most timeout until journald has taken what is queued; false if not. */
+bool jwriter_flush(usec_t timeout);
 /* Flush what is queued, waiting at most timeout for journald; then stop. */
 void jwriter_stop(usec_t timeout);
 bool jwriter_running(void);

@@ -16,6 +16,8 @@
 
 /* The journal writer's queue in bytes, whatever journal-queue= says in records */
 #define JOURNAL_QUEUE_BYTES (32U << 20)
+/* How long the start records may wait for journald before READY=1 */
+#define JOURNAL_READY_USEC (2 * USEC_PER_SEC)
 /* How long the last records may wait for journald when stopping */
 #define JOURNAL_STOP_USEC (3 * USEC_PER_SEC)
 /* How often pending suppressed-record counts are reported. */
@@ -846,6 +848,11 @@ int manager_start(Manager *m)
 	if (r < 0)
 		log_warning_errno(r, "Failed to enable the watchdog: %m");
 
+	/* ready means the started and rules-loaded records are in the journal, not
+	 * only queued for it; a journald that does not take them does not hold up
+	 * the start for long */
+	if (!jwriter_flush(JOURNAL_READY_USEC))
+		log_warning("journald has not taken the start records yet; going on.");
 	(void)sd_notify(false, "READY=1");
 	notify_status(m);
 	return 0;
