@@ -414,8 +414,12 @@ if wait_for - 10 only_me; then
 else
 	bad "connections left behind: $(counter clients) clients, $(n_fds) fds"
 fi
-[ "$(n_fds)" -le $((fds0 - 4)) ] || bad "file descriptors leaked: $(n_fds), $fds0 with 5" \
-	"clients"
+# events still flow, and reading /proc for one holds a descriptor or two for a moment:
+# a leak is a count that stays high, not one sample
+fds_back() {
+	[ "$(n_fds)" -le $((fds0 - 4)) ]
+}
+wait_for - 5 fds_back || bad "file descriptors leaked: $(n_fds), $fds0 with 5 clients"
 echo "# VmRSS at the end: $(rss_kib) KiB (glibc keeps some of what it freed)"
 
 # a marked process is logged by its rule, unless it was gone before the daemon read
