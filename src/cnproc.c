@@ -351,3 +351,28 @@ int cnproc_thread_filter(struct sock_filter *prog, size_t n)
 	memcpy(prog, f, sizeof(f));
 	return N;
 }
+
+int cnproc_exec_filter(struct sock_filter *prog, size_t n)
+{
+	enum { L_ACCEPT = 8, L_DROP = 9, N = 10 };
+#define J(i, l) ((uint8_t)((l) - (i) - 1))
+	const struct sock_filter f[N] = {
+		[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_WHAT + 4, 0, J(1, L_ACCEPT)),
+		/* as above: what is not the proc connector's is the decoder's to count */
+		[2] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_IDX),
+		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_IDX_PROC), 0, J(3, L_ACCEPT)),
+		[4] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_VAL),
+		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_VAL_PROC), 0, J(5, L_ACCEPT)),
+		[6] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_WHAT),
+		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXEC), J(7, L_ACCEPT),
+			       J(7, L_DROP)),
+		[L_ACCEPT] = BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
+		[L_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+#undef J
+	if (n < N)
+		return -ENOBUFS;
+	memcpy(prog, f, sizeof(f));
+	return N;
+}

@@ -91,6 +91,10 @@ uint32_t cnproc_kernel_mask(uint32_t types);
  */
 struct sock_filter;
 int cnproc_thread_filter(struct sock_filter *prog, size_t n);
+/* A classic BPF program that passes EXEC events only (and whatever is not a proc
+ * connector message, for the decoder to reject): the prefetch socket's filter on
+ * kernels without proc_input. Same conventions as cnproc_thread_filter. */
+int cnproc_exec_filter(struct sock_filter *prog, size_t n);
 
 const char *proc_event_type_to_string(ProcEventType t);
 ProcEventType proc_event_type_from_string(const char *s);

@@ -24,6 +24,7 @@ void config_init(Config *c)
 		.threads = false,
 		.kernel_filter = true,
 		.journal_queue = CONFIG_DEFAULT_JOURNAL_QUEUE,
+		.batch_delay = CONFIG_DEFAULT_BATCH_DELAY,
 		.record_argv = true,
 		.default_action = RULE_ACTION_LOG,
 		.default_priority = LOG_INFO,
@@ -166,6 +167,15 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	}
 	if (strcmp(name, "kernel-filter") == 0)
 		return parse_bool_key(s, name, value, &c->kernel_filter);
+	if (strcmp(name, "batch-delay") == 0) {
+		usec_t u;
+
+		if (parse_duration(value, &u) < 0 || u > USEC_PER_SEC)
+			return fail(s, "batch-delay: expected a duration up to 1s (e.g. 5ms, 0 to "
+				       "read every event at once), got \"%s\"", value);
+		c->batch_delay = u;
+		return 1;
+	}
 	if (strcmp(name, "redact-argv") == 0) {
 		char why[256];
 		int r = glob_list_parse(&c->redact, name, value, why, sizeof(why));
@@ -673,6 +683,11 @@ void config_print(const Config *c, FILE *f)
 	fprintf(f, "threads = %s\n", c->threads ? "yes" : "no");
 	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
 	fprintf(f, "journal-queue = %llu\n", (unsigned long long)c->journal_queue);
+	if (c->batch_delay % USEC_PER_MSEC == 0)
+		fprintf(f, "batch-delay = %llums\n",
+			(unsigned long long)(c->batch_delay / USEC_PER_MSEC));
+	else
+		fprintf(f, "batch-delay = %lluus\n", (unsigned long long)c->batch_delay);
 	fprintf(f, "record-argv = %s\n", c->record_argv ? "yes" : "no");
 	if (c->redact.n > 0) {
 		fputs("redact-argv =", f);

@@ -18,6 +18,7 @@
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_JOURNAL_QUEUE 16384
+#define CONFIG_DEFAULT_BATCH_DELAY (5 * USEC_PER_MSEC)
 #define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
 
 typedef struct Config {
@@ -27,6 +28,7 @@ typedef struct Config {
 	bool threads;             /* threads: report thread events instead of folding */
 	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
 	uint64_t journal_queue;   /* journal-queue: records waiting for journald, at most */
+	usec_t batch_delay;       /* batch-delay: let a busy socket fill before reading */
 	bool record_argv;         /* record-argv */
 	GlobList redact;          /* redact-argv: argument patterns replaced by *** */
 	RuleAction default_action; /* default-action: for events no rule matches */

@@ -20,6 +20,13 @@
 #define JOURNAL_READY_USEC (2 * USEC_PER_SEC)
 /* How long the last records may wait for journald when stopping */
 #define JOURNAL_STOP_USEC (3 * USEC_PER_SEC)
+/* The exec prefetch: snapshots held at most, the socket's buffer, and how long
+ * a snapshot waits for its event on the main socket */
+#define PREFETCH_CAPACITY 4096
+#define PREFETCH_RCVBUF (4ULL << 20)
+#define PREFETCH_MAX_AGE_NS (2ULL * 1000000000ULL)
+/* batch-delay need not be exact: let sd-event coalesce the timer with others */
+#define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
 
@@ -129,10 +136,14 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
 	sd_event_source_disable_unref(m->resync_timer);
+	sd_event_source_disable_unref(m->batch_timer);
+	sd_event_source_disable_unref(m->prefetch_src);
 	monitor_close_subscribers(m);
 	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
 	netlink_free(m->nl);
+	netlink_free(m->nl_exec);
+	prefetch_done(&m->prefetch);
 	proctable_free(m->table);
 	config_done(&m->config);
 	free(m->config_path);
@@ -290,6 +301,10 @@ static void handle_batch(Manager *m)
 		m->snaps[i].result = -ENODATA;
 		if (ev->type != PROC_EV_EXEC)
 			continue;
+		/* read when it happened, if the prefetch socket saw it */
+		if (m->nl_exec &&
+		    prefetch_take(&m->prefetch, ev->tgid, ev->timestamp_ns, &m->snaps[i]))
+			continue;
 		/* its fork earlier in this batch: the parent's ids will be inherited */
 		for (size_t j = 0; j < i && !forked_here; j++)
 			forked_here = m->batch[j].type == PROC_EV_FORK &&
@@ -302,6 +317,10 @@ static void handle_batch(Manager *m)
 			     m->batch[i].type == PROC_EV_EXEC ? &m->snaps[i] : NULL);
 		proc_snapshot_done(&m->snaps[i]);
 	}
+	/* a snapshot whose event should long have come: that event was lost here */
+	if (m->nl_exec && m->n_batch > 0 && m->batch[m->n_batch - 1].timestamp_ns > PREFETCH_MAX_AGE_NS)
+		prefetch_expire(&m->prefetch,
+				m->batch[m->n_batch - 1].timestamp_ns - PREFETCH_MAX_AGE_NS);
 	m->n_batch = 0;
 }
 
@@ -488,23 +507,142 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Read and handle one batch: the number of datagrams, or < 0 (the loop is told to
+ * exit: deaf is worse than dead, Restart= brings us back). */
+static int receive_batch(Manager *m)
+{
+	int r;
+
+	/* execs delivered before this batch are read first, so their snapshots wait */
+	if (m->prefetch_src)
+		(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+	m->n_batch = 0;
+	r = netlink_receive(m->nl, NETLINK_BATCH, collect_event, m);
+	handle_batch(m);
+	if (r < 0) {
+		log_error_errno(r, "Failed to receive from the proc connector: %m");
+		(void)sd_event_exit(m->event, r);
+		return r;
+	}
+	check_loss(m);
+	if (m->output != OUTPUT_JOURNAL)
+		fflush(m->out);
+	return r;
+}
+
+/* Waking up for every event costs more than handling it: once events flow, they
+ * are left to gather for batch-delay and read together; the first quiet read
+ * goes back to waiting on the socket. Execs do not wait: the prefetch socket
+ * reads their /proc data at once. */
+static void set_batching(Manager *m, bool on, usec_t delay)
+{
+	if (on) {
+		(void)sd_event_source_set_time_relative(m->batch_timer, delay);
+		(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_ONESHOT);
+	} else
+		(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_OFF);
+	if (on != m->batching)
+		(void)sd_event_source_set_enabled(m->netlink_src, on ? SD_EVENT_OFF : SD_EVENT_ON);
+	m->batching = on;
+}
+
 static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Manager *m = userdata;
 	int r;
 
-	m->n_batch = 0;
-	r = netlink_receive(m->nl, NETLINK_BATCH, collect_event, m);
-	handle_batch(m);
-	if (r < 0) {
-		/* deaf is worse than dead: exit with failure so Restart= brings us back */
-		log_error_errno(r, "Failed to receive from the proc connector: %m");
-		return sd_event_exit(m->event, r);
-	}
-	check_loss(m);
-	if (m->output != OUTPUT_JOURNAL)
-		fflush(m->out);
+	r = receive_batch(m);
+	if (r > 0 && m->config.batch_delay > 0 && m->batch_timer)
+		set_batching(m, true, m->config.batch_delay);
 	return 0;
+}
+
+static int on_batch_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	r = receive_batch(m);
+	if (r < 0)
+		return 0;
+	if (r == NETLINK_BATCH)
+		/* more queued: go on right after whatever else is waiting */
+		set_batching(m, true, 0);
+	else if (r > 0 && m->config.batch_delay > 0)
+		set_batching(m, true, m->config.batch_delay);
+	else
+		set_batching(m, false, 0);
+	return 0;
+}
+
+static int on_prefetch_event(const ProcEvent *ev, void *userdata)
+{
+	Manager *m = userdata;
+	ProcSnapshot *snap;
+
+	if (ev->type != PROC_EV_EXEC || ev->pid != ev->tgid)
+		return 0;
+	snap = prefetch_slot(&m->prefetch, ev->tgid, ev->timestamp_ns);
+	if (snap)
+		(void)proctable_prefetch(m->table, ev->tgid, snap);
+	return 0;
+}
+
+static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	r = netlink_receive(m->nl_exec, NETLINK_BATCH, on_prefetch_event, m);
+	if (r < 0) {
+		/* only an optimisation: without it execs are read when their batch is */
+		log_warning_errno(r, "The exec prefetch socket failed, going on without: %m");
+		m->prefetch_src = sd_event_source_disable_unref(m->prefetch_src);
+		(void)netlink_unsubscribe(m->nl_exec);
+		m->nl_exec = netlink_free(m->nl_exec);
+	}
+	return 0;
+}
+
+static int discard_event(const ProcEvent *ev, void *userdata)
+{
+	return 0;
+}
+
+/* A second subscription, EXEC only, read the moment an exec happens: the main
+ * socket can then be read in batches without losing short-lived programs' argv. */
+static void open_prefetch(Manager *m)
+{
+	int r;
+
+	r = prefetch_init(&m->prefetch, PREFETCH_CAPACITY);
+	if (r < 0)
+		goto fail;
+	r = netlink_open(MIN(m->config.rcvbuf, PREFETCH_RCVBUF), &m->nl_exec);
+	if (r < 0)
+		goto fail;
+	r = netlink_subscribe(m->nl_exec, m->ack_timeout, discard_event, m);
+	if (r < 0)
+		goto fail;
+	r = netlink_set_exec_only(m->nl_exec);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(m->event, &m->prefetch_src, netlink_fd(m->nl_exec), EPOLLIN,
+			    on_prefetch, m);
+	if (r < 0)
+		goto fail;
+	(void)sd_event_source_set_description(m->prefetch_src, "cnprocd-prefetch");
+	/* before anything else: the process may be gone a millisecond later */
+	(void)sd_event_source_set_priority(m->prefetch_src, SD_EVENT_PRIORITY_IMPORTANT - 10);
+	return;
+fail:
+	log_warning_errno(r, "No exec prefetch socket (execs are read in their batch): %s",
+			  netlink_strerror(r));
+	if (m->nl_exec)
+		(void)netlink_unsubscribe(m->nl_exec);
+	m->nl_exec = netlink_free(m->nl_exec);
 }
 
 static int dump_one(const Process *p, void *userdata)
@@ -818,6 +956,15 @@ int manager_start(Manager *m)
 	 * while a client waits for a big reply */
 	(void)sd_event_source_set_priority(m->netlink_src, SD_EVENT_PRIORITY_IMPORTANT);
 
+	r = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC, 0,
+				       BATCH_TIMER_ACCURACY_USEC, on_batch_timer, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the batch timer: %m");
+	(void)sd_event_source_set_description(m->batch_timer, "cnprocd-batch");
+	(void)sd_event_source_set_priority(m->batch_timer, SD_EVENT_PRIORITY_IMPORTANT);
+	(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_OFF);
+	open_prefetch(m);
+
 	r = add_signal(m, SIGINT, on_exit_signal, "cnprocd-sigint", &m->sigint_src);
 	if (r >= 0)
 		r = add_signal(m, SIGTERM, on_exit_signal, "cnprocd-sigterm", &m->sigterm_src);
@@ -923,6 +1070,8 @@ int manager_run(Manager *m)
 	}
 	/* tell the kernel we stopped listening, so it can stop generating events */
 	m->stopping = true;
+	if (m->nl_exec)
+		(void)netlink_unsubscribe(m->nl_exec);
 	k = netlink_unsubscribe(m->nl);
 	if (k < 0)
 		log_warning_errno(k, "Failed to unsubscribe from process events: %m");

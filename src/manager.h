@@ -12,6 +12,7 @@
 #include "loss.h"
 #include "macro.h"
 #include "netlink.h"
+#include "prefetch.h"
 #include "proctable.h"
 #include "varlink.h"
 
@@ -46,8 +47,13 @@ typedef struct Manager {
 	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
 	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
 	sd_event_source *resync_timer; /* "cnprocd-resync": closes a loss episode */
+	sd_event_source *batch_timer;  /* "cnprocd-batch": reads a busy socket in batches */
+	sd_event_source *prefetch_src; /* "cnprocd-prefetch": execs, read at once */
 
 	Netlink *nl;
+	Netlink *nl_exec;        /* the prefetch socket: EXEC only; NULL if unavailable */
+	Prefetch prefetch;
+	bool batching;           /* the socket is read by batch_timer, not when readable */
 	ProcTable *table;
 	VarlinkServer *varlink;
 	struct Subscriber *subscribers; /* io.cnprocd.Monitor.Subscribe calls */

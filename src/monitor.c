@@ -66,7 +66,8 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
 	return varlink_call_reply(call, json_pack(
 		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I,s:b,s:I,s:I,s:I,s:I}",
 		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
 		"events", events,
 		"thread_events_folded", (json_int_t)m->n_thread_events,
@@ -102,7 +103,14 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		"varlink_accepted", (json_int_t)vs->n_accepted,
 		"varlink_refused", (json_int_t)vs->n_refused,
 		"varlink_protocol_errors", (json_int_t)vs->n_protocol_errors,
-		"varlink_oversized", (json_int_t)vs->n_oversized));
+		"varlink_oversized", (json_int_t)vs->n_oversized,
+		"batch_delay_usec", (json_int_t)m->config.batch_delay,
+		"exec_prefetch", m->nl_exec != NULL,
+		"prefetch_used", (json_int_t)m->prefetch.stats.n_used,
+		"prefetch_missed", (json_int_t)m->prefetch.stats.n_missed,
+		"prefetch_evicted", (json_int_t)m->prefetch.stats.n_evicted,
+		"prefetch_overflows",
+		(json_int_t)(m->nl_exec ? netlink_stats(m->nl_exec)->n_enobufs : 0)));
 }
 
 typedef struct ListFilter {

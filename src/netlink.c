@@ -456,6 +456,42 @@ int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *us
 	return 0;
 }
 
+static int attach_bpf(int fd, int (*build)(struct sock_filter *prog, size_t n))
+{
+	struct sock_filter prog[32];
+	struct sock_fprog fprog = { .filter = prog };
+	int r;
+
+	r = build(prog, ELEMENTSOF(prog));
+	if (r < 0)
+		return r;
+	fprog.len = (unsigned short)r;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		return -errno;
+	return 0;
+}
+
+int netlink_set_exec_only(Netlink *nl)
+{
+	int r;
+
+	/* the kernel filter spares it the queueing where there is one; the BPF
+	 * program makes it so everywhere */
+	if (nl->filter_supported) {
+		uint32_t mask = cnproc_kernel_mask(1U << PROC_EV_EXEC);
+
+		r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN, &mask);
+		if (r < 0)
+			return r;
+		nl->kernel_mask = mask;
+	}
+	r = attach_bpf(netlink_fd(nl), cnproc_exec_filter);
+	if (r < 0)
+		return r;
+	nl->seq_valid = false;
+	return 0;
+}
+
 int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads)
 {
 	int fd = netlink_fd(nl), r;
@@ -474,15 +510,9 @@ int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads)
 	}
 	if (drop_threads != nl->thread_filter) {
 		if (drop_threads) {
-			struct sock_filter prog[32];
-			struct sock_fprog fprog = { .filter = prog };
-
-			r = cnproc_thread_filter(prog, ELEMENTSOF(prog));
+			r = attach_bpf(fd, cnproc_thread_filter);
 			if (r < 0)
 				return r;
-			fprog.len = (unsigned short)r;
-			if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
-				return -errno;
 		} else {
 			int dummy = 0; /* the kernel wants an int-sized option, unused */
 

@@ -46,6 +46,9 @@ int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *us
  * sequence numbers useless for loss detection; only the kernel's drop count is left.
  */
 int netlink_set_filter(Netlink *nl, uint32_t kernel_mask, bool drop_threads);
+/* Only EXEC events from now on (kernel filter where there is one, and a BPF
+ * program): the socket the exec prefetch reads. */
+int netlink_set_exec_only(Netlink *nl);
 bool netlink_filter_supported(const Netlink *nl);
 uint32_t netlink_kernel_mask(const Netlink *nl);
 bool netlink_thread_filter(const Netlink *nl);

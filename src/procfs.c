@@ -251,9 +251,11 @@ static ssize_t read_full(int fd, char *buf, size_t size)
 				continue;
 			return gone_errno(errno);
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		/* /proc files (and regular ones) come back short only at their end:
+		 * no extra read to be told so */
+		if (n == 0 || len < size)
+			break;
 	}
 	return (ssize_t)len;
 }

@@ -305,10 +305,17 @@ static bool same_start(uint64_t a_ns, uint64_t b_ns)
  * status (the costliest file to generate) is read only for such a file, else
  * s->euid stays -1 ("unchanged").
  */
-static int snapshot_read(ProcTable *t, pid_t pid, Process *s, bool ids_known)
+/* ids known: the event order will give the process its ids (inherited at its fork,
+ * changed by UID/GID events), so /proc/PID/status is only read when an exec may
+ * have changed them (set-ID). IDS_IF_PARENT: known if its parent is in the table
+ * with known ids (its fork is queued, not applied yet). */
+enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
+
+static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 {
 	struct stat exe_st;
 	_cleanup_close_ int dfd = -1;
+	bool ids_known;
 	char buf[8192];
 	size_t len;
 	ProcStatus st;
@@ -360,6 +367,12 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, bool ids_known)
 	memcpy(s->comm, ps.comm, sizeof(s->comm));
 	s->ppid = ps.ppid;
 	s->state = ps.state;
+	if (ids == IDS_IF_PARENT) {
+		const Process *pp = proctable_get(t, ps.ppid);
+
+		ids = pp && pp->euid != (uid_t)-1 ? IDS_KNOWN : IDS_UNKNOWN;
+	}
+	ids_known = ids == IDS_KNOWN;
 
 	/* fstatat follows the exe link to the file itself, whatever mount namespace
 	 * the process is in */
@@ -432,7 +445,16 @@ int proctable_snapshot(ProcTable *t, pid_t pid, bool ids_known, ProcSnapshot *re
 	const Process *p = proctable_get(t, pid);
 
 	ret->result = snapshot_read(t, pid, &ret->data,
-				    ids_known || (p && p->euid != (uid_t)-1));
+				    ids_known || (p && p->euid != (uid_t)-1) ? IDS_KNOWN : IDS_UNKNOWN);
+	return ret->result;
+}
+
+int proctable_prefetch(ProcTable *t, pid_t pid, ProcSnapshot *ret)
+{
+	const Process *p = proctable_get(t, pid);
+
+	ret->result = snapshot_read(t, pid, &ret->data,
+				    p && p->euid != (uid_t)-1 ? IDS_KNOWN : IDS_IF_PARENT);
 	return ret->result;
 }
 
@@ -448,7 +470,7 @@ int proctable_refresh(ProcTable *t, Process *p)
 	Process s;
 	int r;
 
-	r = snapshot_read(t, p->pid, &s, p->euid != (uid_t)-1);
+	r = snapshot_read(t, p->pid, &s, p->euid != (uid_t)-1 ? IDS_KNOWN : IDS_UNKNOWN);
 	if (r < 0)
 		return r;
 	r = snapshot_merge(t, p, &s);

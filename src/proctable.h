@@ -83,6 +83,9 @@ typedef struct ProcSnapshot {
 /* ids_known: the process's ids will be known when the snapshot is applied (its
  * fork is in the same batch); the table's own entry counts too. */
 int proctable_snapshot(ProcTable *t, pid_t pid, bool ids_known, ProcSnapshot *ret);
+/* The same, taken as soon as the EXEC arrives, while its fork may still be queued:
+ * ids count as known if its parent's are. */
+int proctable_prefetch(ProcTable *t, pid_t pid, ProcSnapshot *ret);
 void proc_snapshot_done(ProcSnapshot *s);
 /* proctable_apply, with the /proc data of an EXEC taken from snap (if of its pid). */
 Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *snap);

@@ -155,8 +155,12 @@ busy_ns() {
 # other_listeners [PID...]: proc connector listeners other than PID..., as
 # "port(comm)"; every event is delivered to them too, which the storms pay for
 other_listeners() {
+	# the sockets of the given processes, by inode: a second socket of a process
+	# has a port id of the kernel's choosing, not its pid
+	_skip=" $(for _p in "$@"; do ls -l "/proc/$_p/fd" 2>/dev/null; done |
+		sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | tr '\n' ' ') "
 	# NETLINK_CONNECTOR is protocol 11; CN_IDX_PROC is group bit 1 (last hex digit odd)
-	awk -v skip=" $* " '$2 == 11 && $3 != 0 && index(skip, " " $3 " ") == 0 &&
+	awk -v skip="$_skip" '$2 == 11 && $3 != 0 && index(skip, " " $10 " ") == 0 &&
 		index("13579bdfBDF", substr($4, length($4), 1)) { print $3 }' /proc/net/netlink 2>/dev/null |
 	while read -r _p; do
 		printf '%s(%s) ' "$_p" "$(cat "/proc/$_p/comm" 2>/dev/null || echo '?')"

@@ -729,6 +729,46 @@ static void test_thread_filter(void)
 	close(sv[1]);
 }
 
+/* the prefetch socket's filter: recorded EXEC events pass, every other recorded
+ * type is dropped, and what is not a proc event is left to the decoder */
+static void test_exec_filter(void)
+{
+	struct sock_filter prog[64];
+	struct sock_fprog fprog;
+	uint8_t buf[512];
+	int sv[2], n, n_exec = 0;
+
+	n = cnproc_exec_filter(prog, ELEMENTSOF(prog));
+	TS_ASSERT(n > 0);
+	TS_ASSERT_INT_EQ(cnproc_exec_filter(prog, 4), -ENOBUFS);
+	fprog.len = (unsigned short)n;
+	fprog.filter = prog;
+	TS_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	TS_ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)), 0);
+
+	for (int i = 0; i < _FX_MAX; i++) {
+		bool want;
+
+		if (!fx[i].loaded)
+			continue;
+		want = fx[i].type == PROC_EV_EXEC;
+		n_exec += want;
+		if (passes(sv, fx[i].data, fx[i].len) != want) {
+			fprintf(stderr, "fixture %s: want %s\n", fx[i].name,
+				want ? "passed" : "dropped");
+			test_failures++;
+		}
+		/* not the proc connector's, or too short to say: the decoder's */
+		memcpy(buf, fx[i].data, fx[i].len);
+		put_u32(buf, OFF_CN_IDX, CN_IDX_PROC + 1);
+		TS_ASSERT_INT_EQ(passes(sv, buf, fx[i].len), 1);
+		TS_ASSERT_INT_EQ(passes(sv, fx[i].data, OFF_EV + 2), 1);
+	}
+	TS_ASSERT(n_exec > 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_kernel_mask(void)
 {
 	TS_ASSERT_INT_EQ(cnproc_kernel_mask(0), 0);
@@ -771,6 +811,7 @@ int main(void)
 	RUN_TEST(test_null_args);
 	RUN_TEST(test_type_strings);
 	RUN_TEST(test_thread_filter);
+	RUN_TEST(test_exec_filter);
 	RUN_TEST(test_kernel_mask);
 
 	return TEST_EXIT();
