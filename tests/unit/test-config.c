@@ -34,6 +34,7 @@ static const Config poisoned = {
 	.default_action = RULE_ACTION_IGNORE,
 	.default_priority = LOG_DEBUG,
 	.default_rate = { .burst = 3, .interval = 7 },
+	.batch_delay = 4242,
 	.hash = 0x1234,
 	.n_files = 99,
 };
@@ -47,7 +48,8 @@ static bool config_eq(const Config *a, const Config *b)
 	       a->default_action == b->default_action &&
 	       a->default_priority == b->default_priority &&
 	       a->default_rate.burst == b->default_rate.burst &&
-	       a->default_rate.interval == b->default_rate.interval;
+	       a->default_rate.interval == b->default_rate.interval &&
+	       a->batch_delay == b->batch_delay;
 }
 
 /* Exactly the poisoned config: settings, no rules, hash and file count. */
@@ -186,7 +188,7 @@ static void test_all_keys(void)
 /* One key each; every other setting keeps its default. */
 static void test_valid_values(void)
 {
-	enum { RCVBUF, MAX, TARGET, THREADS, ARGV, ACTION, PRIO, RATE };
+	enum { RCVBUF, MAX, TARGET, THREADS, ARGV, ACTION, PRIO, RATE, BATCH };
 	static const struct {
 		const char *text;
 		int field;
@@ -215,6 +217,10 @@ static void test_valid_values(void)
 		{ "[cnprocd]\nrate-limit = 0\n", RATE, 0, 0 },
 		{ "[cnprocd]\nrate-limit = 5/2min\n", RATE, 5, 120 * SEC },
 		{ "[cnprocd]\nrate-limit = 1/1ms ; inline comment\n", RATE, 1, 1000 },
+		{ "[cnprocd]\nbatch-delay = 0\n", BATCH, 0 },
+		{ "[cnprocd]\nbatch-delay = 20ms\n", BATCH, 20000 },
+		{ "[cnprocd]\nbatch-delay = 500us\n", BATCH, 500 },
+		{ "[cnprocd]\nbatch-delay = 1s\n", BATCH, 1000000 },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -249,6 +255,9 @@ static void test_valid_values(void)
 			want.default_rate.burst = (unsigned)t[i].v;
 			want.default_rate.interval = t[i].interval;
 			break;
+		case BATCH:
+			want.batch_delay = t[i].v;
+			break;
 		}
 		r = reload(&c, t[i].text);
 		if (r != 0 || !config_eq(&c, &want))
@@ -263,6 +272,10 @@ static void test_invalid_values(void)
 	static const struct {
 		const char *line, *what;
 	} t[] = {
+		{ "batch-delay = 2s", "batch-delay" },
+		{ "batch-delay = soon", "batch-delay" },
+		{ "batch-delay = -5ms", "batch-delay" },
+		{ "batch-delay =", "batch-delay" },
 		{ "receive-buffer = 2G", "receive-buffer" },
 		{ "receive-buffer = 1025M", "receive-buffer" },
 		{ "receive-buffer = 8X", "receive-buffer" },
