@@ -692,6 +692,11 @@ static int cmd_status(Conn *c, const Args *a)
 	       "%lld resyncs)\n", "Lost events:", jnum(p, "lost_events"),
 	       jnum(p, "lost_events") > 0 ? " (!)" : "", jnum(p, "kernel_drops"),
 	       jnum(p, "enobufs"), jnum(p, "sequence_gaps"), jnum(p, "resyncs"));
+	/* how much of the table's data was read in time */
+	printf("%-17s%lld read as they started, %lld with their batch; %lld gone before "
+	       "they could be read, %lld pid reused\n", "Exec /proc data:",
+	       jnum(p, "prefetch_used"), jnum(p, "prefetch_missed"), jnum(p, "proc_vanished"),
+	       jnum(p, "pid_mismatch"));
 	printf("%-17s%lld malformed, %lld unknown, %lld foreign\n", "Bad messages:",
 	       jnum(p, "malformed_messages"), jnum(p, "unknown_messages"),
 	       jnum(p, "foreign_messages"));

@@ -175,7 +175,7 @@ pass "show 999999999 exits with 1"
 
 ctl status >"$T/status" || fail "status exited with $?"
 for w in Uptime Processes Events Records "Lost events" "kernel drops" ENOBUFS \
-	"sequence gaps" Rules Clients "Receive buffer"; do
+	"sequence gaps" "Exec /proc data" "read as they started" Rules Clients "Receive buffer"; do
 	grep -q "$w" "$T/status" || fail "status does not show $w: $(cat "$T/status")"
 done
 grep -q "^Rules: *2 " "$T/status" || fail "status: not 2 rules"
