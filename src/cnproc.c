@@ -308,21 +308,28 @@ uint32_t cnproc_kernel_mask(uint32_t types)
 #define OFF_PID (OFF_DATA + (uint32_t)offsetof(struct exit_proc_event, process_pid))
 #define OFF_TGID (OFF_DATA + (uint32_t)offsetof(struct exit_proc_event, process_tgid))
 
+/* Jump offset from instruction i to label l. */
+#define J(i, l) ((uint8_t)((l) - (i) - 1))
+/*
+ * Instructions 0-5 of each filter: only a proc connector message at least min_len
+ * long is judged; anything else is passed (to l_accept), for the decoder to
+ * reject and count.
+ */
+#define PROC_MESSAGE_CHECK(min_len, l_accept)                                            \
+	[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     \
+	[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (min_len), 0, J(1, l_accept)),         \
+	[2] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_IDX),                            \
+	[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_IDX_PROC), 0, J(3, l_accept)), \
+	[4] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_VAL),                            \
+	[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_VAL_PROC), 0, J(5, l_accept))
+
 int cnproc_thread_filter(struct sock_filter *prog, size_t n)
 {
 	/* absolute loads are big-endian, the connector's fields host-endian: compare
 	 * `what` against byte-swapped constants; pid == tgid is order-independent */
 	enum { L_WHAT = 6, L_FORK = 14, L_PID = 20, L_ACCEPT = 24, L_DROP = 25, N = 26 };
-#define J(i, l) ((uint8_t)((l) - (i) - 1))
 	const struct sock_filter f[N] = {
-		[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-		[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_TGID + 4, 0, J(1, L_ACCEPT)),
-		/* only a proc connector message is judged; anything else is the
-		 * decoder's to reject and count */
-		[2] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_IDX),
-		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_IDX_PROC), 0, J(3, L_ACCEPT)),
-		[4] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_VAL),
-		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_VAL_PROC), 0, J(5, L_ACCEPT)),
+		PROC_MESSAGE_CHECK(OFF_TGID + 4, L_ACCEPT),
 		[L_WHAT] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_WHAT),
 		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_FORK), J(7, L_FORK), 0),
 		[8] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXIT), J(8, L_PID), 0),
@@ -345,7 +352,6 @@ int cnproc_thread_filter(struct sock_filter *prog, size_t n)
 		[L_ACCEPT] = BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
 		[L_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-#undef J
 	if (n < N)
 		return -ENOBUFS;
 	memcpy(prog, f, sizeof(f));
@@ -355,22 +361,14 @@ int cnproc_thread_filter(struct sock_filter *prog, size_t n)
 int cnproc_exec_filter(struct sock_filter *prog, size_t n)
 {
 	enum { L_ACCEPT = 8, L_DROP = 9, N = 10 };
-#define J(i, l) ((uint8_t)((l) - (i) - 1))
 	const struct sock_filter f[N] = {
-		[0] = BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-		[1] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OFF_WHAT + 4, 0, J(1, L_ACCEPT)),
-		/* as above: what is not the proc connector's is the decoder's to count */
-		[2] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_IDX),
-		[3] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_IDX_PROC), 0, J(3, L_ACCEPT)),
-		[4] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_CN_VAL),
-		[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(CN_VAL_PROC), 0, J(5, L_ACCEPT)),
+		PROC_MESSAGE_CHECK(OFF_WHAT + 4, L_ACCEPT),
 		[6] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_WHAT),
 		[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PROC_EVENT_EXEC), J(7, L_ACCEPT),
 			       J(7, L_DROP)),
 		[L_ACCEPT] = BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
 		[L_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-#undef J
 	if (n < N)
 		return -ENOBUFS;
 	memcpy(prog, f, sizeof(f));

@@ -61,6 +61,21 @@ void prefetch_done(Prefetch *q)
 	*q = (Prefetch){ 0 };
 }
 
+/* A new entry at the tail; the oldest goes to make room. */
+static PrefetchEntry *append(Prefetch *q, pid_t pid, uint64_t timestamp_ns, bool handled)
+{
+	PrefetchEntry *e;
+
+	if (q->n == q->cap)
+		drop_oldest(q);
+	e = at(q, q->n++);
+	e->pid = pid;
+	e->timestamp_ns = timestamp_ns;
+	e->handled = handled;
+	e->snap.result = -ENODATA;
+	return e;
+}
+
 static PrefetchEntry *find(Prefetch *q, pid_t pid, uint64_t timestamp_ns)
 {
 	for (size_t i = 0; i < q->n; i++) {
@@ -86,14 +101,8 @@ ProcSnapshot *prefetch_slot(Prefetch *q, pid_t pid, uint64_t timestamp_ns)
 		trim(q);
 		return NULL;
 	}
-	if (q->n == q->cap)
-		drop_oldest(q);
-	e = at(q, q->n++);
-	e->pid = pid;
-	e->timestamp_ns = timestamp_ns;
-	e->snap.result = -ENODATA;
 	q->stats.n_taken++;
-	return &e->snap;
+	return &append(q, pid, timestamp_ns, false)->snap;
 }
 
 bool prefetch_take(Prefetch *q, pid_t pid, uint64_t timestamp_ns, ProcSnapshot *ret)
@@ -115,13 +124,7 @@ bool prefetch_take(Prefetch *q, pid_t pid, uint64_t timestamp_ns, ProcSnapshot *
 	/* the prefetch socket has not delivered it yet: when it does, there is
 	 * nothing to read (a marker, so the queue does not fill with snapshots
 	 * nobody takes) */
-	if (q->n == q->cap)
-		drop_oldest(q);
-	e = at(q, q->n++);
-	e->pid = pid;
-	e->timestamp_ns = timestamp_ns;
-	e->handled = true;
-	e->snap.result = -ENODATA;
+	append(q, pid, timestamp_ns, true);
 	return false;
 }
 

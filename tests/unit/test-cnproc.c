@@ -664,10 +664,25 @@ static int passes(int sv[2], const uint8_t *buf, size_t len)
 	return recv(sv[1], rx, sizeof(rx), MSG_DONTWAIT) == (ssize_t)len;
 }
 
-static void test_thread_filter(void)
+/* A datagram socket pair whose receiving end (sv[1]) runs the filter build makes;
+ * build must also refuse a buffer too small for it. */
+static void filtered_pair(int (*build)(struct sock_filter *prog, size_t n), int sv[2])
 {
 	struct sock_filter prog[64];
 	struct sock_fprog fprog;
+	int n;
+
+	n = build(prog, ELEMENTSOF(prog));
+	TS_ASSERT(n > 0);
+	TS_ASSERT_INT_EQ(build(prog, 4), -ENOBUFS);
+	fprog.len = (unsigned short)n;
+	fprog.filter = prog;
+	TS_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	TS_ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)), 0);
+}
+
+static void test_thread_filter(void)
+{
 	static const struct {
 		int fx;
 		size_t pid_off; /* offset of the subject's pid in event_data */
@@ -685,15 +700,9 @@ static void test_thread_filter(void)
 		{ FX_COREDUMP, offsetof(struct coredump_proc_event, process_pid), false },
 	};
 	uint8_t buf[512];
-	int sv[2], n;
+	int sv[2];
 
-	n = cnproc_thread_filter(prog, ELEMENTSOF(prog));
-	TS_ASSERT(n > 0);
-	TS_ASSERT_INT_EQ(cnproc_thread_filter(prog, 4), -ENOBUFS);
-	fprog.len = (unsigned short)n;
-	fprog.filter = prog;
-	TS_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
-	TS_ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)), 0);
+	filtered_pair(cnproc_thread_filter, sv);
 
 	/* every recorded event is a process's own (pid == tgid): all pass */
 	for (int i = 0; i < _FX_MAX; i++) {
@@ -733,18 +742,10 @@ static void test_thread_filter(void)
  * type is dropped, and what is not a proc event is left to the decoder */
 static void test_exec_filter(void)
 {
-	struct sock_filter prog[64];
-	struct sock_fprog fprog;
 	uint8_t buf[512];
-	int sv[2], n, n_exec = 0;
+	int sv[2], n_exec = 0;
 
-	n = cnproc_exec_filter(prog, ELEMENTSOF(prog));
-	TS_ASSERT(n > 0);
-	TS_ASSERT_INT_EQ(cnproc_exec_filter(prog, 4), -ENOBUFS);
-	fprog.len = (unsigned short)n;
-	fprog.filter = prog;
-	TS_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
-	TS_ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)), 0);
+	filtered_pair(cnproc_exec_filter, sv);
 
 	for (int i = 0; i < _FX_MAX; i++) {
 		bool want;
