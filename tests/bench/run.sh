@@ -9,6 +9,7 @@
 #
 #   tests/bench/run.sh [--short] [--duration SEC] [--rounds N] [--burst N[:P]]
 #                      [--hold N] [--storms "fork exec ..."] [--cases "none ref ..."]
+#                      [--no-cgroup]
 #
 # `make bench` runs it from the build tree; CNPROCD, CNPROCCTL, STORM, REFLISTEN
 # and CNPROCD_CONF override the programs and the shipped configuration.
@@ -27,6 +28,9 @@ Usage: $0 [OPTIONS]
   --burst N[:P]      N simultaneous processes over P workers (default 5000:50)
   --hold N           Live processes for the table-size case (default 10000; 0: skip)
   --storms LIST      Among: fork exec thread burst (default: all)
+  --no-cgroup        Stay in this cgroup even if its pids.max caps the burst and
+                     the table-size case (by default the benchmark moves into a
+                     pids cgroup of its own)
   --cases LIST       Among: none ref ref8m cnprocd json journal forkstat extrace
                      (default: all that are available)
   -h, --help         This help
@@ -42,6 +46,7 @@ HOLD_N=10000
 STORMS="fork exec thread burst"
 CASES="none ref ref8m cnprocd json journal forkstat extrace"
 ROUNDS=1
+OWN_CGROUP=1
 SETTLE=1
 DRAIN_STEP=0.25
 duration_set=0 burst_set=0 hold_set=0
@@ -62,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--hold=*) HOLD_N=${1#*=}; hold_set=1 ;;
 	--storms) STORMS=$2; shift ;;
 	--storms=*) STORMS=${1#*=} ;;
+	--no-cgroup) OWN_CGROUP=0 ;;
 	--cases) CASES=$2; shift ;;
 	--cases=*) CASES=${1#*=} ;;
 	-h|--help) usage; exit 0 ;;
@@ -111,6 +117,8 @@ RUN=$$
 KEEP_PIDS=
 JPID=
 CRASHED=
+OWN_CG=
+ORIG_CG=
 
 cleanup() {
 	for p in $KEEP_PIDS $JPID; do
@@ -118,6 +126,14 @@ cleanup() {
 	done
 	wait 2>/dev/null
 	rm -rf "$D"
+	if [ -n "$OWN_CG" ]; then
+		echo $$ >"$ORIG_CG/cgroup.procs" 2>/dev/null
+		# the last children may take a moment to be gone
+		for _i in $(seq 50); do
+			rmdir "$OWN_CG" 2>/dev/null && break
+			sleep 0.2
+		done
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -383,6 +399,27 @@ pids_headroom() {
 		_cg=$(dirname "$_cg")
 	done
 	PIDS_ROOM=$_room
+}
+
+# own_pids_cgroup: move this shell (and so all it starts from now on) into a new
+# pids cgroup at the root of the hierarchy; OWN_CG and ORIG_CG, or false
+own_pids_cgroup() {
+	if grep -q '^[0-9]*:pids:' /proc/self/cgroup && [ -d /sys/fs/cgroup/pids ]; then
+		_root=/sys/fs/cgroup/pids
+		ORIG_CG=$_root$(awk -F: '$2 == "pids" { print $3 }' /proc/self/cgroup)
+	elif grep -qw pids /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		_root=/sys/fs/cgroup
+		ORIG_CG=$_root$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	else
+		return 1
+	fi
+	_new=$_root/cnprocd-bench-$$
+	mkdir "$_new" 2>/dev/null || return 1
+	if ! echo $$ >"$_new/cgroup.procs" 2>/dev/null; then
+		rmdir "$_new"
+		return 1
+	fi
+	OWN_CG=$_new
 }
 
 # capacity DIVISOR: CAP, how many processes the benchmark may add while leaving
@@ -725,6 +762,17 @@ case " $CASES " in
 	fi ;;
 esac
 
+# A pids.max on our cgroup (systemd's DefaultTasksMax, 15% of pid_max, on the scope
+# a shell runs in) would cap the burst and the table-size case far below 5,000 and
+# 10,000. Like `systemd-run -p TasksMax=infinity`, the benchmark moves itself into a
+# pids cgroup of its own under the root (and back at the end), where it can.
+CG_NOTE=
+PIDS_LIMIT=
+pids_headroom
+if [ -n "$PIDS_ROOM" ] && [ "$OWN_CGROUP" = 1 ] && own_pids_cgroup; then
+	CG_NOTE="storms run in pids cgroup ${OWN_CG#/sys/fs/cgroup}, without the pids.max $PIDS_LIMIT of ${ORIG_CG#/sys/fs/cgroup} (--no-cgroup keeps it)"
+fi
+
 # the burst lasts a fraction of a second: a fifth of the limits stays free; the
 # hold lasts seconds: half of them, so that nothing else on the machine starves
 BURST_N_RUN=$BURST_N
@@ -750,6 +798,7 @@ printf 'peers: %s, %s\n' \
 	"$(command -v forkstat >/dev/null && forkstat -h 2>/dev/null | head -n 1 || echo 'forkstat not installed')" \
 	"$(command -v extrace >/dev/null && echo "extrace $(dpkg-query -W -f '${Version}' extrace 2>/dev/null)" || echo 'extrace not installed')"
 echo "storms: $DURATION s each over $(nproc) workers; burst $BURST_N_RUN over $BURST_P workers; hold $HOLD_N_RUN"
+[ -n "$CG_NOTE" ] && echo "note: $CG_NOTE"
 [ -n "$CAP_NOTE" ] && echo "note: $CAP_NOTE"
 [ -n "$JOURNAL_OK" ] && echo "journal: a private systemd-journald with its rate limit off"
 others=$(other_listeners)
