@@ -238,26 +238,17 @@ int procfs_open_pid(const char *root, pid_t pid)
 	return fd < 0 ? gone_errno(errno) : fd;
 }
 
-/* Read until size bytes are in or the file ends: how many, or a negative errno. */
-static ssize_t read_full(int fd, char *buf, size_t size)
+/* Up to size bytes: how many, or a negative errno. One read does: /proc files (and
+ * regular ones) come back short only at their end, so no second read is needed
+ * to be told so. */
+static ssize_t read_some(int fd, char *buf, size_t size)
 {
-	size_t len = 0;
+	ssize_t n;
 
-	while (len < size) {
-		ssize_t n = read(fd, buf + len, size - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return gone_errno(errno);
-		}
-		len += (size_t)n;
-		/* /proc files (and regular ones) come back short only at their end:
-		 * no extra read to be told so */
-		if (n == 0 || len < size)
-			break;
-	}
-	return (ssize_t)len;
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? gone_errno(errno) : n;
 }
 
 /* Read fd to its end, at most max bytes (max + 1 to tell "longer"). Small files
@@ -269,7 +260,7 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_tr
 	size_t size, alloc, limit = MIN(sizeof(first), max + 1);
 	ssize_t n;
 
-	n = read_full(fd, first, limit);
+	n = read_some(fd, first, limit);
 	if (n < 0)
 		return (int)n;
 	size = (size_t)n;
@@ -304,7 +295,7 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_tr
 			buf = nb;
 			alloc = na;
 		}
-		n = read_full(fd, buf + size, alloc - 1 - size);
+		n = read_some(fd, buf + size, alloc - 1 - size);
 		if (n < 0)
 			return (int)n;
 		size += (size_t)n;
@@ -339,7 +330,7 @@ int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, si
 
 	if (fd < 0)
 		return gone_errno(errno);
-	n = read_full(fd, buf, size - 1);
+	n = read_some(fd, buf, size - 1);
 	if (n < 0)
 		return (int)n;
 	buf[n] = 0;

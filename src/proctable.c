@@ -298,18 +298,17 @@ static bool same_start(uint64_t a_ns, uint64_t b_ns)
 	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
 }
 
+/* How the caller knows the process's uids and gids; see snapshot_read(). */
+enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
+
 /*
  * Read what /proc says about pid into s (zeroed first; start_ns is /proc's).
- * ids_known: the caller has the process's uids and gids from its fork and
+ * IDS_KNOWN: the caller has the process's uids and gids from its fork and
  * events; an exec changes them only through a set-user/group-ID file, so
  * status (the costliest file to generate) is read only for such a file, else
- * s->euid stays -1 ("unchanged").
+ * s->euid stays -1 ("unchanged"). IDS_IF_PARENT: known if its parent (from stat)
+ * is in the table with known ids, as when its fork is queued, not applied yet.
  */
-/* ids known: the event order will give the process its ids (inherited at its fork,
- * changed by UID/GID events), so /proc/PID/status is only read when an exec may
- * have changed them (set-ID). IDS_IF_PARENT: known if its parent is in the table
- * with known ids (its fork is queued, not applied yet). */
-enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
 
 static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 {
