@@ -26,6 +26,9 @@
 #define PREFETCH_RCVBUF (4ULL << 20)
 #define PREFETCH_MAX_AGE_NS (2ULL * 1000000000ULL)
 /* batch-delay need not be exact: let sd-event coalesce the timer with others */
+/* Fuller than this when read: do not wait before the next read (a small
+ * receive-buffer, or a burst) */
+#define QUEUE_PRESSED_PERCENT 12
 #define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
@@ -442,7 +445,7 @@ static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 /* ...or this long after it began, if the storm goes on */
 #define LOSS_MAX_USEC (2 * USEC_PER_SEC)
 
-static void check_loss(Manager *m)
+void manager_check_loss(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
 	uint64_t overflows = s->n_enobufs - m->last_enobufs;
@@ -498,7 +501,7 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	LossEpisode e;
 
 	/* losses still queued count towards this episode */
-	check_loss(m);
+	manager_check_loss(m);
 	if (!loss_close(&m->loss, &e))
 		return 0;
 	(void)proctable_resync(m->table);
@@ -518,6 +521,10 @@ static int receive_batch(Manager *m)
 	/* execs delivered before this batch are read first, so their snapshots wait */
 	if (m->prefetch_src)
 		(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+	/* a queue that filled up this much while we waited would overflow if we
+	 * waited as long again: read as events come until it does not */
+	if (m->config.batch_delay > 0)
+		m->queue_pressed = netlink_queue_percent(m->nl) > QUEUE_PRESSED_PERCENT;
 	m->n_batch = 0;
 	r = netlink_receive(m->nl, NETLINK_BATCH, collect_event, m);
 	handle_batch(m);
@@ -526,7 +533,7 @@ static int receive_batch(Manager *m)
 		(void)sd_event_exit(m->event, r);
 		return r;
 	}
-	check_loss(m);
+	manager_check_loss(m);
 	if (m->output != OUTPUT_JOURNAL)
 		fflush(m->out);
 	return r;
@@ -548,32 +555,33 @@ static void set_batching(Manager *m, bool on, usec_t delay)
 	m->batching = on;
 }
 
+/* After a batch of r datagrams: when to read next. */
+static void schedule_next(Manager *m, int r)
+{
+	if (r < 0)
+		return;
+	if (r == NETLINK_BATCH)
+		/* more queued: go on right after whatever else is waiting */
+		set_batching(m, true, 0);
+	else if (r > 0 && m->config.batch_delay > 0 && !m->queue_pressed)
+		set_batching(m, true, m->config.batch_delay);
+	else
+		set_batching(m, false, 0);
+}
+
 static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Manager *m = userdata;
-	int r;
 
-	r = receive_batch(m);
-	if (r > 0 && m->config.batch_delay > 0 && m->batch_timer)
-		set_batching(m, true, m->config.batch_delay);
+	schedule_next(m, receive_batch(m));
 	return 0;
 }
 
 static int on_batch_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
-	int r;
 
-	r = receive_batch(m);
-	if (r < 0)
-		return 0;
-	if (r == NETLINK_BATCH)
-		/* more queued: go on right after whatever else is waiting */
-		set_batching(m, true, 0);
-	else if (r > 0 && m->config.batch_delay > 0)
-		set_batching(m, true, m->config.batch_delay);
-	else
-		set_batching(m, false, 0);
+	schedule_next(m, receive_batch(m));
 	return 0;
 }
 
@@ -1061,7 +1069,7 @@ int manager_run(Manager *m)
 		log_error_errno(r, "Event loop failed: %m");
 
 	/* an episode still open is reported, not forgotten */
-	check_loss(m);
+	manager_check_loss(m);
 	{
 		LossEpisode e;
 

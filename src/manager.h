@@ -54,6 +54,7 @@ typedef struct Manager {
 	Netlink *nl_exec;        /* the prefetch socket: EXEC only; NULL if unavailable */
 	Prefetch prefetch;
 	bool batching;           /* the socket is read by batch_timer, not when readable */
+	bool queue_pressed;      /* it was filling up: read it as events come */
 	ProcTable *table;
 	VarlinkServer *varlink;
 	struct Subscriber *subscribers; /* io.cnprocd.Monitor.Subscribe calls */
@@ -108,6 +109,9 @@ int manager_reload(Manager *m, ConfigError *ret_err);
 uint64_t manager_events_total(const Manager *m);
 uint64_t manager_events_lost(const Manager *m);
 uint64_t manager_kernel_drops(const Manager *m);
+/* Bring the loss count up to date with the kernel's (read between batches, so
+ * GetStats first asks: lost_events and kernel_drops then agree). */
+void manager_check_loss(Manager *m);
 /* Tell the kernel which events are wanted now (rules, subscribers, threads). */
 void manager_update_filter(Manager *m);
 /* Print the process table to the output (SIGUSR1, --dump). */

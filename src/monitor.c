@@ -48,6 +48,7 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
 		return 0;
+	manager_check_loss(m);
 	events = json_object();
 	if (!events)
 		return -ENOMEM;

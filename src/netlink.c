@@ -561,14 +561,33 @@ int netlink_unsubscribe(Netlink *nl)
 	return r;
 }
 
-int64_t netlink_kernel_drops(const Netlink *nl)
+static int meminfo(const Netlink *nl, uint32_t mem[static SK_MEMINFO_VARS])
 {
-	uint32_t mem[SK_MEMINFO_VARS];
-	socklen_t l = sizeof(mem);
+	socklen_t l = SK_MEMINFO_VARS * sizeof(uint32_t);
 
 	if (getsockopt(netlink_fd(nl), SOL_SOCKET, SO_MEMINFO, mem, &l) < 0)
 		return -errno;
 	if (l < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
 		return -EOPNOTSUPP;
-	return mem[SK_MEMINFO_DROPS];
+	return 0;
+}
+
+int64_t netlink_kernel_drops(const Netlink *nl)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	int r = meminfo(nl, mem);
+
+	return r < 0 ? (int64_t)r : (int64_t)mem[SK_MEMINFO_DROPS];
+}
+
+int netlink_queue_percent(const Netlink *nl)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	int r = meminfo(nl, mem);
+
+	if (r < 0)
+		return r;
+	if (mem[SK_MEMINFO_RCVBUF] == 0)
+		return 0;
+	return (int)MIN(100ULL, (uint64_t)mem[SK_MEMINFO_RMEM_ALLOC] * 100 / mem[SK_MEMINFO_RCVBUF]);
 }

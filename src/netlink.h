@@ -73,6 +73,8 @@ uint64_t netlink_rcvbuf(const Netlink *nl);
 const NetlinkStats *netlink_stats(const Netlink *nl);
 /* The kernel's count of datagrams dropped on this socket (SO_MEMINFO), or < 0. */
 int64_t netlink_kernel_drops(const Netlink *nl);
+/* How full the receive queue is, in percent of the buffer; or a negative errno. */
+int netlink_queue_percent(const Netlink *nl);
 
 /* One-line explanation of a netlink_open/subscribe error for the operator. */
 const char *netlink_strerror(int error);
