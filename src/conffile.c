@@ -25,6 +25,7 @@ void config_init(Config *c)
 		.kernel_filter = true,
 		.journal_queue = CONFIG_DEFAULT_JOURNAL_QUEUE,
 		.batch_delay = CONFIG_DEFAULT_BATCH_DELAY,
+		.exec_prefetch = true,
 		.record_argv = true,
 		.default_action = RULE_ACTION_LOG,
 		.default_priority = LOG_INFO,
@@ -167,6 +168,8 @@ static int handle_daemon_key(ParseState *s, const char *name, const char *value)
 	}
 	if (strcmp(name, "kernel-filter") == 0)
 		return parse_bool_key(s, name, value, &c->kernel_filter);
+	if (strcmp(name, "exec-prefetch") == 0)
+		return parse_bool_key(s, name, value, &c->exec_prefetch);
 	if (strcmp(name, "batch-delay") == 0) {
 		usec_t u;
 
@@ -683,6 +686,7 @@ void config_print(const Config *c, FILE *f)
 	fprintf(f, "threads = %s\n", c->threads ? "yes" : "no");
 	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
 	fprintf(f, "journal-queue = %llu\n", (unsigned long long)c->journal_queue);
+	fprintf(f, "exec-prefetch = %s\n", c->exec_prefetch ? "yes" : "no");
 	if (c->batch_delay % USEC_PER_MSEC == 0)
 		fprintf(f, "batch-delay = %llums\n",
 			(unsigned long long)(c->batch_delay / USEC_PER_MSEC));

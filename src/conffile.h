@@ -29,6 +29,7 @@ typedef struct Config {
 	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
 	uint64_t journal_queue;   /* journal-queue: records waiting for journald, at most */
 	usec_t batch_delay;       /* batch-delay: let a busy socket fill before reading */
+	bool exec_prefetch;       /* exec-prefetch: read each exec's /proc at once */
 	bool record_argv;         /* record-argv */
 	GlobList redact;          /* redact-argv: argument patterns replaced by *** */
 	RuleAction default_action; /* default-action: for events no rule matches */

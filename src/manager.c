@@ -511,6 +511,7 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static void close_prefetch(Manager *m);
 
 /* Read and handle one batch: the number of datagrams, or < 0 (the loop is told to
  * exit: deaf is worse than dead, Restart= brings us back). */
@@ -607,9 +608,7 @@ static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userd
 	if (r < 0) {
 		/* only an optimisation: without it execs are read when their batch is */
 		log_warning_errno(r, "The exec prefetch socket failed, going on without: %m");
-		m->prefetch_src = sd_event_source_disable_unref(m->prefetch_src);
-		(void)netlink_unsubscribe(m->nl_exec);
-		m->nl_exec = netlink_free(m->nl_exec);
+		close_prefetch(m);
 	}
 	return 0;
 }
@@ -619,13 +618,31 @@ static int discard_event(const ProcEvent *ev, void *userdata)
 	return 0;
 }
 
+/* Unsubscribe and drop what it holds: execs are read in their batch from now on. */
+static void close_prefetch(Manager *m)
+{
+	PrefetchStats st = m->prefetch.stats; /* counted since start, across reloads */
+
+	m->prefetch_src = sd_event_source_disable_unref(m->prefetch_src);
+	if (m->nl_exec && !m->stopping)
+		(void)netlink_unsubscribe(m->nl_exec);
+	m->nl_exec = netlink_free(m->nl_exec);
+	prefetch_done(&m->prefetch);
+	m->prefetch.stats = st;
+}
+
 /* A second subscription, EXEC only, read the moment an exec happens: the main
  * socket can then be read in batches without losing short-lived programs' argv. */
 static void open_prefetch(Manager *m)
 {
 	int r;
 
+	PrefetchStats st = m->prefetch.stats;
+
+	if (!m->config.exec_prefetch || m->nl_exec)
+		return;
 	r = prefetch_init(&m->prefetch, PREFETCH_CAPACITY);
+	m->prefetch.stats = st;
 	if (r < 0)
 		goto fail;
 	r = netlink_open(MIN(m->config.rcvbuf, PREFETCH_RCVBUF), &m->nl_exec);
@@ -648,9 +665,7 @@ static void open_prefetch(Manager *m)
 fail:
 	log_warning_errno(r, "No exec prefetch socket (execs are read in their batch): %s",
 			  netlink_strerror(r));
-	if (m->nl_exec)
-		(void)netlink_unsubscribe(m->nl_exec);
-	m->nl_exec = netlink_free(m->nl_exec);
+	close_prefetch(m);
 }
 
 static int dump_one(const Process *p, void *userdata)
@@ -768,6 +783,10 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 	start_journal_writer(m);
 	m->n_reloads++;
 	manager_update_filter(m);
+	if (m->config.exec_prefetch)
+		open_prefetch(m);
+	else
+		close_prefetch(m);
 	record_rules_loaded(m, true);
 	(void)sd_notify(false, "READY=1");
 	notify_status(m);

@@ -31,7 +31,9 @@ Usage: $0 [OPTIONS]
   --no-cgroup        Stay in this cgroup even if its pids.max caps the burst and
                      the table-size case (by default the benchmark moves into a
                      pids cgroup of its own)
-  --cases LIST       Among: none ref ref8m cnprocd json journal forkstat extrace
+  --cases LIST       Among: none ref ref8m cnprocd lean json journal forkstat
+                     extrace (lean: the shipped configuration with
+                     exec-prefetch = no)
                      (default: all that are available)
   -h, --help         This help
 EOF
@@ -44,7 +46,7 @@ BURST_N=5000
 BURST_P=50
 HOLD_N=10000
 STORMS="fork exec thread burst"
-CASES="none ref ref8m cnprocd json journal forkstat extrace"
+CASES="none ref ref8m cnprocd lean json journal forkstat extrace"
 ROUNDS=1
 OWN_CGROUP=1
 SETTLE=1
@@ -302,10 +304,12 @@ start_listener() {
 		fi
 		LPID=$!
 		wait_until 5 grep -qs '^ready' "$2" ;;
-	cnprocd|json|journal)
+	cnprocd|lean|json|journal)
 		rm -f "$D/sock"
 		case $1 in
 		cnprocd) $CNPROCD_PREFIX "$CNPROCD" -c "$CNPROCD_CONF" --log-target=console \
+				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
+		lean) $CNPROCD_PREFIX "$CNPROCD" -c "$D/lean.conf" --log-target=console \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
 		json) $CNPROCD_PREFIX "$CNPROCD" -c "$D/all-exec.conf" --json \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
@@ -350,7 +354,7 @@ stop_listener() {
 	wait "$LPID"
 	LRC=$?
 	case $1 in
-	ref|ref8m|cnprocd|json|journal) [ $LRC = 0 ] || return 1 ;;
+	ref|ref8m|cnprocd|lean|json|journal) [ $LRC = 0 ] || return 1 ;;
 	# forkstat and extrace: only a fatal signal is a crash (their exit codes vary)
 	*) case $LRC in 132|134|135|136|139) return 1 ;; esac ;;
 	esac
@@ -363,6 +367,7 @@ case_label() {
 	ref) echo "reflisten" ;;
 	ref8m) echo "reflisten 8M" ;;
 	cnprocd) echo "cnprocd shipped" ;;
+	lean) echo "cnprocd lean" ;;
 	json) echo "cnprocd json exec" ;;
 	journal) echo "cnprocd journal" ;;
 	*) echo "$1" ;;
@@ -486,7 +491,7 @@ run_case() {
 
 	cpu0=- cpu1=- st0= st1= jcpu0= jcpu1=
 	[ -n "$LPID" ] && cpu0=$(cpu_ns "$LPID")
-	case $c in cnprocd|json|journal) st0=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|json|journal) st0=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu0=$(cpu_ns "$JPID")
 
 	case $storm in
@@ -511,7 +516,7 @@ run_case() {
 		cpu1=$(cpu_ns "$LPID")
 		hwm=$(status_kb "$LPID" VmHWM)
 	fi
-	case $c in cnprocd|json|journal) st1=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|json|journal) st1=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu1=$(cpu_ns "$JPID")
 
 	if ! stop_listener "$c"; then
@@ -548,7 +553,7 @@ run_case() {
 		notes="$notes drops=$drops enobufs=$(kv "$out" enobufs) seq_gaps=$lost rcvbuf=$(kv "$out" rcvbuf);"
 		[ "$drops" != "$lost" ] && notes="$notes kernel drops != sequence gaps;"
 		;;
-	cnprocd|json|journal)
+	cnprocd|lean|json|journal)
 		if [ -n "$st0" ] && [ -n "$st1" ]; then
 			read -r ev0 lo0 kd0 nb0 sg0 rs0 rl0 su0 _ <<<"$st0"
 			read -r ev1 lo1 kd1 nb1 sg1 rs1 rl1 su1 _ <<<"$st1"
@@ -606,7 +611,7 @@ run_case() {
 				if ($0 == "<unknown>") $0 = "<unread>"; print p, $0 }' "$out" ;;
 		extrace)
 			cat "$out" ;;
-		cnprocd)
+		cnprocd|lean)
 			# rate-limited by the shipped rules: checked for wrong data, no share
 			sed -n -e 's/.* exec  *pid=\([0-9]*\) .*argv=? (exited.*/\1 <unread>/p;t' \
 				-e 's/ rule=[^ ]*$//; s/ unit=[^ ]*$//' \
@@ -614,12 +619,12 @@ run_case() {
 		*) : ;;
 		esac >"$argvf"
 		case $c in
-		json|journal|forkstat|extrace|cnprocd)
+		json|journal|forkstat|extrace|cnprocd|lean)
 			res=$(argv_check "$pidmap" "$runid" <"$argvf")
 			ok=$(echo "$res" | kv /dev/stdin ok)
 			ok=${ok:-0}
 			set -- $(echo "$res" | head -n 1)
-			if [ "$c" = cnprocd ]; then
+			if [ "$c" = cnprocd ] || [ "$c" = lean ]; then
 				argv="rl"
 			else
 				argv=$(calc "100 * $ok / $lifecycles")
@@ -751,6 +756,8 @@ run_hold() {
 
 printf '[cnprocd]\ndefault-action = ignore\nrate-limit = none\n\n[rule all-exec]\nevent = exec\nrate-limit = none\n' \
 	>"$D/all-exec.conf"
+# the shipped rules, without the exec prefetch: what reading argv at once costs
+{ cat "$CNPROCD_CONF"; printf '\n[cnprocd]\nexec-prefetch = no\n'; } >"$D/lean.conf"
 
 JOURNAL_OK=
 case " $CASES " in
@@ -841,6 +848,7 @@ cpu/event: the listener's CPU time during the storm / the events the kernel prod
 (the larger of expected and received + lost). argv: share of the exec storm's
 processes reported with their own marker argument (rl: rate-limited by the shipped
 rules). other load: CPU used meanwhile by everything but the storm and the listener.
+cnprocd lean: the shipped rules with exec-prefetch = no (execs read in their batch).
 EOF
 
 HOLD_RSS= HOLD_HWM= HOLD_EXTRA= HOLD_N_DONE=
@@ -859,7 +867,7 @@ for storm in fork exec; do
 done
 s_lost=
 for storm in $STORMS; do
-	for c in cnprocd json journal; do
+	for c in cnprocd lean json journal; do
 		l=$(total "$storm" "$c" lost)
 		[ "$l" = - ] && continue
 		s_lost="$s_lost $storm/$c=$l"
@@ -894,6 +902,14 @@ s_lost=$([ -z "$s_lost" ] && echo " -" || { [ "$lost_missed" = 0 ] && echo " 0 i
 orna() { [ -n "$1" ] && echo "${1%,}" || echo " -"; }
 echo "SUMMARY: cnprocd vs reflisten ratio (>= 0.95):$(orna "$s_ratio"); lost (0):$s_lost;" \
 	"CPU/event (<= 1/3 forkstat):$(orna "$s_cpu"); argv (>= 90%):$(orna "$s_argv"); RSS (< 8 MiB): $s_rss"
+# the same for exec storms without the prefetch: the price of argv
+r=$(median exec lean ratio) a=$(median exec lean cpuev) b=$(median exec forkstat cpuev)
+if [ "$r" != - ]; then
+	printf 'WITHOUT EXEC PREFETCH (exec-prefetch = no): exec ratio %s' "$(fmt_ratio "$r")"
+	[ "$a" != - ] && [ "$b" != - ] &&
+		printf ', CPU/event %s = %s of forkstat' "$(fmt_us "$a")" "$(fmt_ratio "$(calc "$a / $b")")"
+	printf '; argv then mostly unread\n'
+fi
 
 if [ -n "$CRASHED" ]; then
 	echo "FAILED: crashed:$CRASHED"

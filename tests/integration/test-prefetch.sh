@@ -4,7 +4,8 @@
 # batch-delay while events flow, and each exec's /proc data is taken from a second,
 # EXEC-only subscription the moment it happens. Short-lived programs keep their own
 # argv (never another's), every exec goes through one path or the other, records
-# keep the kernel's order per process, and batch-delay = 0 (reload) reads at once.
+# keep the kernel's order per process, batch-delay = 0 (reload) reads at once, and
+# exec-prefetch = no (reload) drops the second subscription and brings it back.
 . "$TEST_LIB"
 require_root
 
@@ -16,6 +17,7 @@ write_conf() {
 default-action = ignore
 rate-limit = none
 batch-delay = $1
+exec-prefetch = ${2:-yes}
 
 [rule marked]
 event = exec exit
@@ -107,6 +109,41 @@ more() {
 wait_for - 20 more || fail "after the reload, not every exec was handled"
 wait_for - 10 after_reload || fail "no records after the reload"
 pass "batch-delay = 0 after a reload: 100 more execs handled"
+
+# exec-prefetch = no by reload: the second subscription goes, execs are read in
+# their batch (most /bin/true are gone by then: reported unread, never wrong)
+write_conf 5ms no
+kill -HUP "$DAEMON_PID"
+no_prefetch() {
+	[ "$(stats | jq -r .exec_prefetch)" = false ]
+}
+wait_for - 10 no_prefetch || fail "exec-prefetch = no not in effect after the reload"
+subs() {
+	awk '$2 == 11' /proc/net/netlink | awk -v s=" $(ls -l "/proc/$DAEMON_PID/fd" |
+		sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | tr '\n' ' ') " 'index(s, " " $10 " ")' | wc -l
+}
+[ "$(subs)" = 1 ] || fail "$(subs) connector sockets with exec-prefetch = no, want 1"
+s3=$(stats)
+storm $((N + 100)) $((N + 200))
+more3() {
+	s=$(stats)
+	[ "$(printf '%s' "$s" | jq ".events.exec - $(printf '%s' "$s3" | jq .events.exec)")" -ge 100 ]
+}
+wait_for - 20 more3 || fail "after exec-prefetch = no, not every exec was seen"
+s4=$(stats)
+[ "$(printf '%s' "$s4" | jq .prefetch_used)" = "$(printf '%s' "$s3" | jq .prefetch_used)" ] ||
+	fail "snapshots used without the prefetch socket"
+late=$(jq -c -s "map(select(.event == \"exec\" and (.argv[1] // \"\" | startswith(\"$M-\")) and
+	(.argv[1] | ltrimstr(\"$M-\") | tonumber) >= $((N + 100)))) | length" "$T/out")
+pass "exec-prefetch = no after a reload: one connector socket, 100 execs seen, $late" \
+	"of them still running when their batch was read"
+write_conf 5ms yes
+kill -HUP "$DAEMON_PID"
+yes_prefetch() {
+	[ "$(stats | jq -r .exec_prefetch)" = true ] && [ "$(subs)" = 2 ]
+}
+wait_for - 10 yes_prefetch || fail "exec-prefetch = yes did not come back after a reload"
+pass "exec-prefetch = yes again: two connector sockets"
 
 [ "$(stats | jq .lost_events)" = 0 ] || fail "events lost: $(stats | jq -c '{lost_events, kernel_drops}')"
 stop_daemon || fail "daemon did not stop cleanly"

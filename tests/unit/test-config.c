@@ -49,7 +49,7 @@ static bool config_eq(const Config *a, const Config *b)
 	       a->default_priority == b->default_priority &&
 	       a->default_rate.burst == b->default_rate.burst &&
 	       a->default_rate.interval == b->default_rate.interval &&
-	       a->batch_delay == b->batch_delay;
+	       a->batch_delay == b->batch_delay && a->exec_prefetch == b->exec_prefetch;
 }
 
 /* Exactly the poisoned config: settings, no rules, hash and file count. */
@@ -188,7 +188,7 @@ static void test_all_keys(void)
 /* One key each; every other setting keeps its default. */
 static void test_valid_values(void)
 {
-	enum { RCVBUF, MAX, TARGET, THREADS, ARGV, ACTION, PRIO, RATE, BATCH };
+	enum { RCVBUF, MAX, TARGET, THREADS, ARGV, ACTION, PRIO, RATE, BATCH, PREFETCH };
 	static const struct {
 		const char *text;
 		int field;
@@ -221,6 +221,8 @@ static void test_valid_values(void)
 		{ "[cnprocd]\nbatch-delay = 20ms\n", BATCH, 20000 },
 		{ "[cnprocd]\nbatch-delay = 500us\n", BATCH, 500 },
 		{ "[cnprocd]\nbatch-delay = 1s\n", BATCH, 1000000 },
+		{ "[cnprocd]\nexec-prefetch = no\n", PREFETCH, 0 },
+		{ "[cnprocd]\nexec-prefetch = yes\n", PREFETCH, 1 },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -258,6 +260,9 @@ static void test_valid_values(void)
 		case BATCH:
 			want.batch_delay = t[i].v;
 			break;
+		case PREFETCH:
+			want.exec_prefetch = t[i].v;
+			break;
 		}
 		r = reload(&c, t[i].text);
 		if (r != 0 || !config_eq(&c, &want))
@@ -273,6 +278,7 @@ static void test_invalid_values(void)
 		const char *line, *what;
 	} t[] = {
 		{ "batch-delay = 2s", "batch-delay" },
+		{ "exec-prefetch = sometimes", "exec-prefetch" },
 		{ "batch-delay = soon", "batch-delay" },
 		{ "batch-delay = -5ms", "batch-delay" },
 		{ "batch-delay =", "batch-delay" },
