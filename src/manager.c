@@ -257,7 +257,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	p = proctable_apply_with(m->table, ev, snap);
 	if (is_thread_event(ev) && !m->config.threads) {
 		m->n_thread_events++;
-		return;
+		goto done;
 	}
 
 	rec.proc = p;
@@ -269,8 +269,8 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 		rec.lifetime_ns = ev->timestamp_ns - p->start_ns;
 
 	dispatch_record(m, &rec);
-
-	if (ev->type == PROC_EV_EXIT && ev->pid == ev->tgid)
+done:
+	if ((ev->type == PROC_EV_EXIT && ev->pid == ev->tgid) || (p && p->ephemeral))
 		proctable_remove(m->table, ev->tgid);
 }
 

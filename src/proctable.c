@@ -569,8 +569,10 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 	p = get_or_add(t, ev->tgid, PROC_ORIGIN_EVENT, &created);
 	if (!p)
 		return NULL;
-	if (created && ev->type != PROC_EV_EXIT)
-		(void)proctable_refresh(t, p);
+	/* a process never seen: /proc may know it (kept), or it is gone already and
+	 * the entry only carries this event (a leader's exit is removed anyway) */
+	if (created && (ev->type != PROC_EV_EXIT || pid_is_thread_of_other(ev)))
+		p->ephemeral = proctable_refresh(t, p) < 0;
 
 	switch (ev->type) {
 	case PROC_EV_UID:

@@ -40,6 +40,9 @@ typedef struct Process {
 	bool unread;        /* its /proc could not be read after its exec: exe and argv
 			     * unknown (never the parent's, which it no longer runs) */
 	bool kernel_thread;
+	bool ephemeral;     /* made for one event of a process /proc does not have (its
+			     * fork and exit were lost, or its last thread's event came
+			     * late): remove it once that event is handled */
 	uint64_t seen;      /* scan generation that last found it alive */
 } Process;
 

@@ -718,6 +718,17 @@ static void test_id_comm_events(void)
 	TS_ASSERT_INT_EQ(p->uid, 0);
 	TS_ASSERT_INT_EQ(p->euid, 0);
 	TS_ASSERT_STR_EQ(p->comm, "foo");
+	TS_ASSERT(!p->ephemeral);
+
+	/* ... and of one /proc does not have (gone already): an entry for this event
+	 * only, which the caller removes once it is handled */
+	ev = (ProcEvent){ .type = PROC_EV_UID, .pid = 702, .tgid = 702,
+			  .id = { .real = 5, .effective = 5 } };
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p);
+	TS_ASSERT(p->ephemeral);
+	TS_ASSERT_INT_EQ(p->euid, 5);
+	proctable_remove(t, 702);
 
 	/* ACK: about no process */
 	ev = (ProcEvent){ .type = PROC_EV_NONE };
@@ -791,6 +802,18 @@ static void test_exit_and_remove(void)
 	proctable_remove(t, 100);
 	TS_ASSERT(!proctable_get(t, 100));
 	TS_ASSERT_INT_EQ(proctable_size(t), 2);
+
+	/* a thread's exit for a process never seen: kept if /proc has the process
+	 * (200 is there), else made for the event only */
+	proctable_remove(t, 200);
+	ev = (ProcEvent){ .type = PROC_EV_EXIT, .pid = 201, .tgid = 200 };
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p && !p->ephemeral);
+	TS_ASSERT_INT_EQ(p->origin, PROC_ORIGIN_EVENT);
+	TS_ASSERT(p->comm[0] != 0);
+	ev = (ProcEvent){ .type = PROC_EV_EXIT, .pid = 8001, .tgid = 8000 };
+	p = proctable_apply(t, &ev);
+	TS_ASSERT(p && p->ephemeral);
 
 	proctable_free(t);
 	rm_rf(root);
