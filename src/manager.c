@@ -26,10 +26,10 @@
 #define PREFETCH_RCVBUF (4ULL << 20)
 #define PREFETCH_MAX_AGE_NS (2ULL * 1000000000ULL)
 /* batch-delay need not be exact: let sd-event coalesce the timer with others */
+#define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* Fuller than this when read: do not wait before the next read (a small
  * receive-buffer, or a burst) */
 #define QUEUE_PRESSED_PERCENT 12
-#define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
 
@@ -621,14 +621,11 @@ static int discard_event(const ProcEvent *ev, void *userdata)
 /* Unsubscribe and drop what it holds: execs are read in their batch from now on. */
 static void close_prefetch(Manager *m)
 {
-	PrefetchStats st = m->prefetch.stats; /* counted since start, across reloads */
-
 	m->prefetch_src = sd_event_source_disable_unref(m->prefetch_src);
 	if (m->nl_exec && !m->stopping)
 		(void)netlink_unsubscribe(m->nl_exec);
 	m->nl_exec = netlink_free(m->nl_exec);
 	prefetch_done(&m->prefetch);
-	m->prefetch.stats = st;
 }
 
 /* A second subscription, EXEC only, read the moment an exec happens: the main
@@ -637,12 +634,9 @@ static void open_prefetch(Manager *m)
 {
 	int r;
 
-	PrefetchStats st = m->prefetch.stats;
-
 	if (!m->config.exec_prefetch || m->nl_exec)
 		return;
 	r = prefetch_init(&m->prefetch, PREFETCH_CAPACITY);
-	m->prefetch.stats = st;
 	if (r < 0)
 		goto fail;
 	r = netlink_open(MIN(m->config.rcvbuf, PREFETCH_RCVBUF), &m->nl_exec);
@@ -1096,9 +1090,8 @@ int manager_run(Manager *m)
 			record_loss(m, &e);
 	}
 	/* tell the kernel we stopped listening, so it can stop generating events */
+	close_prefetch(m);
 	m->stopping = true;
-	if (m->nl_exec)
-		(void)netlink_unsubscribe(m->nl_exec);
 	k = netlink_unsubscribe(m->nl);
 	if (k < 0)
 		log_warning_errno(k, "Failed to unsubscribe from process events: %m");

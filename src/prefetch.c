@@ -7,7 +7,7 @@
 
 int prefetch_init(Prefetch *q, size_t cap)
 {
-	*q = (Prefetch){ 0 };
+	*q = (Prefetch){ .stats = q->stats };
 	q->ring = calloc(cap, sizeof(*q->ring));
 	if (!q->ring)
 		return -ENOMEM;
@@ -58,7 +58,7 @@ void prefetch_done(Prefetch *q)
 		if (at(q, i)->pid != 0)
 			entry_free(at(q, i));
 	free(q->ring);
-	*q = (Prefetch){ 0 };
+	*q = (Prefetch){ .stats = q->stats };
 }
 
 /* A new entry at the tail; the oldest goes to make room. */
@@ -96,8 +96,7 @@ ProcSnapshot *prefetch_slot(Prefetch *q, pid_t pid, uint64_t timestamp_ns)
 	e = find(q, pid, timestamp_ns);
 	if (e && e->handled) {
 		/* its event was applied already: reading /proc now would be wasted */
-		e->pid = 0;
-		e->handled = false;
+		entry_free(e);
 		trim(q);
 		return NULL;
 	}

@@ -39,6 +39,8 @@ typedef struct Prefetch {
 	PrefetchStats stats;
 } Prefetch;
 
+/* q zeroed, or done: its stats carry over (counted for the daemon's life, even
+ * when the prefetch is closed and opened again by a reload). */
 int prefetch_init(Prefetch *q, size_t cap);
 void prefetch_done(Prefetch *q);
 

@@ -309,7 +309,6 @@ enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
  * s->euid stays -1 ("unchanged"). IDS_IF_PARENT: known if its parent (from stat)
  * is in the table with known ids, as when its fork is queued, not applied yet.
  */
-
 static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 {
 	struct stat exe_st;
