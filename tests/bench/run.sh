@@ -3,8 +3,9 @@
 #
 # The cnprocd benchmark (issue 6): process event storms, measured side by side with
 # no listener, the reference listener, cnprocd (shipped configuration, every exec
-# as JSON, every exec to journald), forkstat and extrace; then cnprocd's memory
-# with many live processes. Figures are printed, never asserted: the exit status
+# as JSON, every exec to journald), forkstat and extrace; then what reading one
+# new program's argv from /proc costs here (the argv floor, set against the CPU
+# target in the summary) and cnprocd's memory with many live processes. Figures are printed, never asserted: the exit status
 # is 0 unless a tool crashed, 77 when the benchmark cannot run here.
 #
 #   tests/bench/run.sh [--short] [--duration SEC] [--rounds N] [--burst N[:P]]
@@ -51,6 +52,7 @@ ROUNDS=1
 OWN_CGROUP=1
 SETTLE=1
 DRAIN_STEP=0.25
+PROBES=1000
 duration_set=0 burst_set=0 hold_set=0
 
 while [ $# -gt 0 ]; do
@@ -83,6 +85,7 @@ if [ "$SHORT" = 1 ]; then
 	[ $hold_set = 1 ] || HOLD_N=1000
 	SETTLE=0.2
 	DRAIN_STEP=0.1
+	PROBES=200
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -851,6 +854,24 @@ rules). other load: CPU used meanwhile by everything but the storm and the liste
 cnprocd lean: the shipped rules with exec-prefetch = no (execs read in their batch).
 EOF
 
+# The least any listener that reads argv from /proc pays per exec: one read of a
+# new process's cmdline. Set against the CPU target it shows whether that target
+# and the argv target can hold together on this machine.
+PROBE_NS=
+case " $STORMS " in
+*" exec "*)
+	"$STORM" probe "$PROBES" >"$D/probe.out" 2>"$D/probe.err"
+	PROBE_NS=$(kv "$D/probe.out" cmdline_cpu_ns)
+	if [ -n "$PROBE_NS" ]; then
+		echo
+		echo "argv floor: reading a new process's /proc/PID/cmdline costs $(fmt_us "$(calc "$PROBE_NS / 1000")") of CPU" \
+			"(mean of $(kv "$D/probe.out" probes) programs read the moment their exec is done; storm probe)"
+	else
+		echo "argv floor: not measured: $(head -c 300 "$D/probe.err")"
+	fi
+	;;
+esac
+
 HOLD_RSS= HOLD_HWM= HOLD_EXTRA= HOLD_N_DONE=
 if [ "$HOLD_N_RUN" -gt 0 ]; then
 	run_hold "$HOLD_N_RUN"
@@ -909,6 +930,15 @@ if [ "$r" != - ]; then
 	[ "$a" != - ] && [ "$b" != - ] &&
 		printf ', CPU/event %s = %s of forkstat' "$(fmt_us "$a")" "$(fmt_ratio "$(calc "$a / $b")")"
 	printf '; argv then mostly unread\n'
+fi
+# an exec lifecycle is 3 events: the CPU target allows 3 x forkstat/3 = forkstat's
+# per-event CPU for the whole lifecycle, argv read included
+if [ -n "$PROBE_NS" ] && [ "$b" != - ]; then
+	f=$(calc "$PROBE_NS / 1000")
+	printf 'EXEC TARGETS: CPU (<= 1/3 forkstat) allows %s per exec lifecycle (3 events); reading its argv alone costs %s (%s of it)' \
+		"$(fmt_us "$b")" "$(fmt_us "$f")" "$(fmt_ratio "$(calc "$f / $b")")"
+	[ "$a" != - ] && printf ', handling its events without the read %s' "$(fmt_us "$(calc "3 * $a")")"
+	printf '\n'
 fi
 
 if [ -n "$CRASHED" ]; then

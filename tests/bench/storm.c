@@ -9,6 +9,10 @@
  *                             all released together
  *   storm [OPTIONS] hold N [P] N sleeping children until SIGTERM, SIGINT or EOF on
  *                             standard input (when it is a pipe or a terminal)
+ *   storm [OPTIONS] probe N   N times: start a program, read its /proc/PID/cmdline
+ *                             the moment its exec is done, and measure what that
+ *                             read costs (the least a /proc reader pays per exec
+ *                             for argv)
  *
  * The timed modes run one worker per CPU (--workers) for --duration seconds or
  * until --count lifecycles are done. One key=value line on stdout says what was
@@ -37,17 +41,17 @@
 
 extern char **environ;
 
-enum mode { MODE_FORK, MODE_EXEC, MODE_THREAD, MODE_BURST, MODE_HOLD };
+enum mode { MODE_FORK, MODE_EXEC, MODE_THREAD, MODE_BURST, MODE_HOLD, MODE_PROBE };
 
 static const char *mode_name[] = {
 	[MODE_FORK] = "fork", [MODE_EXEC] = "exec", [MODE_THREAD] = "thread",
-	[MODE_BURST] = "burst", [MODE_HOLD] = "hold",
+	[MODE_BURST] = "burst", [MODE_HOLD] = "hold", [MODE_PROBE] = "probe",
 };
 
 /* what each lifecycle makes the kernel report */
 static const unsigned events_per_lifecycle[] = {
 	[MODE_FORK] = 2, [MODE_EXEC] = 3, [MODE_THREAD] = 2,
-	[MODE_BURST] = 2, [MODE_HOLD] = 2,
+	[MODE_BURST] = 2, [MODE_HOLD] = 2, [MODE_PROBE] = 3,
 };
 
 /* one slot per worker in shared memory: workers count, the parent sums */
@@ -444,11 +448,87 @@ static int run_spawn(void)
 	return r < 0 || errors > 0 ? -ECHILD : 0;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * What any listener that reads argv from /proc pays per exec, at the least: one
+ * open + read + close of /proc/PID/cmdline of a process whose exec just finished
+ * (nobody has looked its /proc entries up yet, as in a storm). The program is
+ * kept alive (sleep) so that every read finds it: this measures the cost, not
+ * the race. The exec is seen done when its close-on-exec pipe reads EOF.
+ */
+static int run_probe(void)
+{
+	uint64_t cpu = 0, wall = 0, n_ok = 0, errors = 0;
+	char buf[4096], path[64];
+
+	for (unsigned long i = 0; i < arg.n; i++) {
+		int p[2], fd;
+		uint64_t c0, c1;
+		double w0, w1;
+		ssize_t l;
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return -errno;
+		pid = fork();
+		if (pid < 0) {
+			int r = -errno;
+
+			close(p[0]);
+			close(p[1]);
+			return r;
+		}
+		if (pid == 0) {
+			char *av[] = { (char *)"sleep", (char *)"60", NULL };
+
+			close(p[0]);
+			execve("/bin/sleep", av, environ);
+			_exit(127);
+		}
+		close(p[1]);
+		while ((l = read(p[0], buf, 1)) < 0 && errno == EINTR)
+			;
+		close(p[0]);
+
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		w0 = now();
+		c0 = thread_cpu_ns();
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		l = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+		if (fd >= 0)
+			close(fd);
+		c1 = thread_cpu_ns();
+		w1 = now();
+		if (l > 0) {
+			cpu += c1 - c0;
+			wall += (uint64_t)((w1 - w0) * 1e9);
+			n_ok++;
+		} else {
+			errors++;
+		}
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	printf("mode=probe probes=%" PRIu64 " errors=%" PRIu64 " cmdline_cpu_ns=%" PRIu64
+	       " cmdline_wall_ns=%" PRIu64 "\n",
+	       n_ok, errors, n_ok ? cpu / n_ok : 0, n_ok ? wall / n_ok : 0);
+	return n_ok > 0 ? 0 : -ESRCH;
+}
+
 static void help(void)
 {
 	printf("Usage: storm [OPTIONS] fork|exec|thread\n"
 	       "       storm [OPTIONS] burst N P\n"
-	       "       storm [OPTIONS] hold N [P]\n\n"
+	       "       storm [OPTIONS] hold N [P]\n"
+	       "       storm [OPTIONS] probe N\n\n"
 	       "Generate proc connector events for the cnprocd benchmark.\n\n"
 	       "  -d, --duration=SEC   Run the timed modes this long (default 5)\n"
 	       "  -n, --count=N        ... or until N lifecycles are done\n"
@@ -565,6 +645,12 @@ int main(int argc, char *argv[])
 		}
 		arg.workers = (unsigned)(p > arg.n ? arg.n : p);
 		r = run_spawn();
+	} else if (arg.mode == MODE_PROBE) {
+		if (optind >= argc || parse_ulong(argv[optind], &arg.n) < 0) {
+			fprintf(stderr, "storm: probe needs a count\n");
+			return 2;
+		}
+		r = run_probe();
 	} else {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
