@@ -25,6 +25,9 @@
 #define PREFETCH_CAPACITY 4096
 #define PREFETCH_RCVBUF (4ULL << 20)
 #define PREFETCH_MAX_AGE_NS (2ULL * 1000000000ULL)
+/* While a batch is handled (rules, output), the prefetch socket is looked at
+ * this often: an exec meanwhile must not wait for the whole batch */
+#define PREFETCH_POLL_USEC 100
 /* batch-delay need not be exact: let sd-event coalesce the timer with others */
 #define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* Fuller than this when read: do not wait before the next read (a small
@@ -292,11 +295,29 @@ static int collect_event(const ProcEvent *ev, void *userdata)
 	return 0;
 }
 
+static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Read the execs the prefetch socket has for us if the last look was a while ago. */
+static void poll_prefetch(Manager *m, usec_t *last)
+{
+	usec_t t;
+
+	if (!m->prefetch_src)
+		return;
+	t = now_usec(CLOCK_MONOTONIC);
+	if (t - *last < PREFETCH_POLL_USEC)
+		return;
+	(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+	*last = now_usec(CLOCK_MONOTONIC);
+}
+
 /* A batch in two passes: first /proc is read for every exec in it (a short-lived
  * program may be gone by the time the events before it are matched and written
  * out), then the events are applied in order. */
 static void handle_batch(Manager *m)
 {
+	usec_t polled = now_usec(CLOCK_MONOTONIC);
+
 	for (size_t i = 0; i < m->n_batch; i++) {
 		const ProcEvent *ev = &m->batch[i];
 		bool forked_here = false;
@@ -319,6 +340,7 @@ static void handle_batch(Manager *m)
 		handle_event(m, &m->batch[i],
 			     m->batch[i].type == PROC_EV_EXEC ? &m->snaps[i] : NULL);
 		proc_snapshot_done(&m->snaps[i]);
+		poll_prefetch(m, &polled);
 	}
 	/* a snapshot whose event should long have come: that event was lost here */
 	if (m->nl_exec && m->n_batch > 0 && m->batch[m->n_batch - 1].timestamp_ns > PREFETCH_MAX_AGE_NS)
@@ -510,7 +532,6 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void close_prefetch(Manager *m);
 
 /* Read and handle one batch: the number of datagrams, or < 0 (the loop is told to
