@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,10 @@ int main(int argc, char *argv[])
 
 	/* lines must reach a reader (pipe, test) as they happen */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* a large buffer (a process table reply) is mapped and given back when freed:
+	 * glibc would otherwise raise this threshold after the first one and keep
+	 * the next ones in the heap, and a daemon's memory would only grow */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	a.o.proc_root = "/proc";
 	r = manager_new(&a.o, &m);

@@ -118,7 +118,7 @@ typedef struct ListFilter {
 	Manager *manager;
 	const char *unit, *comm;
 	int64_t uid; /* -1: any */
-	json_t *out;
+	VarlinkArray out;
 	int error;
 } ListFilter;
 
@@ -132,11 +132,8 @@ static int list_one(const Process *p, void *userdata)
 		return 0;
 	if (f->uid >= 0 && (p->euid == (uid_t)-1 || (int64_t)p->euid != f->uid))
 		return 0;
-	if (json_array_append_new(f->out, process_json(f->manager, p)) < 0) {
-		f->error = -ENOMEM;
-		return 1;
-	}
-	return 0;
+	f->error = varlink_array_add(&f->out, process_json(f->manager, p));
+	return f->error < 0;
 }
 
 static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
@@ -166,15 +163,17 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 		else
 			return varlink_call_error_invalid_parameter(call, "user");
 	}
-	f.out = json_array();
-	if (!f.out)
-		return -ENOMEM;
+	/* written out one process at a time: a table of thousands as one JSON tree
+	 * would take tens of MiB, and the allocator keeps them */
+	f.error = varlink_array_begin(&f.out, "processes");
+	if (f.error < 0)
+		return f.error;
 	proctable_foreach(m->table, list_one, &f);
 	if (f.error < 0) {
-		json_decref(f.out);
+		varlink_array_done(&f.out);
 		return f.error;
 	}
-	return varlink_call_reply(call, json_pack("{s:o}", "processes", f.out));
+	return varlink_call_reply_array(call, &f.out);
 }
 
 static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)

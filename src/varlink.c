@@ -263,19 +263,13 @@ static void stall_timer_arm(VarlinkServer *s)
 	(void)sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ON);
 }
 
-/* Queue one message (NUL-terminated on the wire). -ENOBUFS: over the output limit
- * (the connection is closed), -ENOMEM. */
-static int connection_send(Connection *c, json_t *msg)
+/* Queue one message, text of l bytes with its terminating NUL (the wire's
+ * separator); text is taken. -ENOBUFS: over the output limit (the connection is
+ * closed), -ENOMEM. */
+static int connection_send_text(Connection *c, char *text, size_t l)
 {
-	char *text;
-	size_t l;
 	int r;
 
-	text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!text)
-		return -ENOMEM;
-	l = strlen(text) + 1;
 	/* the limit is on what a client leaves unread: one reply may be larger (a big
 	 * process table), but nothing is added to a backlog that is already full */
 	if (c->out_size > 0 && c->out_size + l > c->server->limits.max_output) {
@@ -292,7 +286,14 @@ static int connection_send(Connection *c, json_t *msg)
 		connection_close(c, "output budget of the server exhausted");
 		return -ENOBUFS;
 	}
-	if (c->out_size + l > c->out_alloc) {
+	if (c->out_size == 0 && l > c->out_alloc) {
+		/* nothing queued: the message becomes the buffer, a large reply is
+		 * not held twice */
+		free(c->out);
+		c->out = text;
+		c->out_alloc = l;
+		text = NULL;
+	} else if (c->out_size + l > c->out_alloc) {
 		size_t na = MAX(c->out_alloc * 2, c->out_size + l);
 		char *n = realloc(c->out, na);
 
@@ -303,7 +304,8 @@ static int connection_send(Connection *c, json_t *msg)
 		c->out = n;
 		c->out_alloc = na;
 	}
-	memcpy(c->out + c->out_size, text, l);
+	if (text)
+		memcpy(c->out + c->out_size, text, l);
 	if (c->out_size == 0)
 		c->last_progress = now_usec(CLOCK_MONOTONIC);
 	c->out_size += l;
@@ -341,19 +343,20 @@ static void call_finish(VarlinkCall *call)
 		connection_process(c);
 }
 
-static int call_send(VarlinkCall *call, json_t *msg, bool final)
+/* Send text (l bytes with its NUL, taken) as the call's next message. */
+static int call_send_text(VarlinkCall *call, char *text, size_t l, bool final)
 {
 	Connection *c = call->conn;
 	int r = 0;
 
 	if (!c) {
-		json_decref(msg);
+		free(text);
 		return -ENOTCONN;
 	}
 	if (call->flags & VARLINK_CALL_ONEWAY)
-		json_decref(msg);
+		free(text);
 	else {
-		r = connection_send(c, msg);
+		r = connection_send_text(c, text, l);
 		if (r == -ENOBUFS || (r < 0 && r != -ENOMEM))
 			return r; /* connection and call are gone */
 	}
@@ -362,11 +365,83 @@ static int call_send(VarlinkCall *call, json_t *msg, bool final)
 	return r;
 }
 
+static int call_send(VarlinkCall *call, json_t *msg, bool final)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+
+	json_decref(msg);
+	if (!text) {
+		if (!call->conn)
+			return -ENOTCONN;
+		if (final)
+			call_finish(call);
+		return -ENOMEM;
+	}
+	return call_send_text(call, text, strlen(text) + 1, final);
+}
+
 int varlink_call_reply(VarlinkCall *call, json_t *parameters)
 {
 	json_t *m = json_pack("{s:o}", "parameters", parameters ?: json_object());
 
 	return m ? call_send(call, m, true) : -ENOMEM;
+}
+
+int varlink_array_begin(VarlinkArray *a, const char *key)
+{
+	*a = (VarlinkArray){};
+	if (!key || !*key || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789_") != strlen(key))
+		return -EINVAL;
+	a->f = open_memstream(&a->text, &a->size);
+	if (!a->f)
+		return -ENOMEM;
+	if (fprintf(a->f, "{\"parameters\":{\"%s\":[", key) < 0) {
+		varlink_array_done(a);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int varlink_array_add(VarlinkArray *a, json_t *element)
+{
+	int r = 0;
+
+	if (!a->f || !element)
+		r = -ENOMEM;
+	else if ((a->n > 0 && fputc(',', a->f) == EOF) ||
+		 json_dumpf(element, a->f, JSON_COMPACT) < 0)
+		r = -ENOMEM;
+	json_decref(element);
+	if (r == 0)
+		a->n++;
+	return r;
+}
+
+int varlink_call_reply_array(VarlinkCall *call, VarlinkArray *a)
+{
+	char *text;
+	size_t l;
+
+	if (!a->f || fputs("]}}", a->f) == EOF || fflush(a->f) == EOF || ferror(a->f)) {
+		varlink_array_done(a);
+		return -ENOMEM;
+	}
+	fclose(a->f);
+	a->f = NULL;
+	/* the memory stream keeps a NUL after its text: the wire's separator */
+	text = TAKE_PTR(a->text);
+	l = a->size + 1;
+	varlink_array_done(a);
+	return call_send_text(call, text, l, true);
+}
+
+void varlink_array_done(VarlinkArray *a)
+{
+	if (a->f)
+		fclose(a->f);
+	free(a->text);
+	*a = (VarlinkArray){};
 }
 
 int varlink_call_notify(VarlinkCall *call, json_t *parameters)

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
@@ -96,6 +97,27 @@ int varlink_call_notify(VarlinkCall *c, json_t *parameters);
 /* Final error reply; parameters (may be NULL) is consumed. */
 int varlink_call_error(VarlinkCall *c, const char *error, json_t *parameters);
 int varlink_call_error_invalid_parameter(VarlinkCall *c, const char *parameter);
+
+/*
+ * A final reply whose parameters are one large array (the process table), written
+ * as text element by element: the array never exists as one JSON tree, which for
+ * thousands of elements costs several times its text in memory.
+ *   begin(&a, "processes"); add(&a, element)...; varlink_call_reply_array(call, &a)
+ * The key must be a plain name ([A-Za-z0-9_]). On any failure, and after the reply,
+ * varlink_array_done() frees what is left (safe to call twice).
+ */
+typedef struct VarlinkArray {
+	FILE *f;
+	char *text;
+	size_t size;
+	size_t n;
+} VarlinkArray;
+
+int varlink_array_begin(VarlinkArray *a, const char *key);
+/* element is consumed; -ENOMEM */
+int varlink_array_add(VarlinkArray *a, json_t *element);
+int varlink_call_reply_array(VarlinkCall *c, VarlinkArray *a);
+void varlink_array_done(VarlinkArray *a);
 
 /* Who is calling (SO_PEERCRED of the connection). */
 uid_t varlink_call_peer_uid(const VarlinkCall *c);
