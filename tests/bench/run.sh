@@ -953,7 +953,7 @@ if [ -n "$PROBE_NS" ] && [ "$b" != - ]; then
 	f=$(calc "$PROBE_NS / 1000")
 	printf 'EXEC TARGETS: CPU (<= 1/3 forkstat) allows %s per exec lifecycle (3 events); reading its argv alone costs %s (%s of it)' \
 		"$(fmt_us "$b")" "$(fmt_us "$f")" "$(fmt_ratio "$(calc "$f / $b")")"
-	[ "$a" != - ] && printf ', handling its events without the read %s' "$(fmt_us "$(calc "3 * $a")")"
+	[ "$a" != - ] && printf '; cnprocd without the prefetch (execs read with their batch, most already gone) %s' "$(fmt_us "$(calc "3 * $a")")"
 	printf '\n'
 fi
 
