@@ -297,17 +297,19 @@ static int collect_event(const ProcEvent *ev, void *userdata)
 
 static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-/* Read the execs the prefetch socket has for us if the last look was a while ago. */
+/* Read what the prefetch socket has queued, without waiting for it to wake us. */
+static void read_prefetch(Manager *m)
+{
+	if (m->prefetch_src)
+		(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+}
+
+/* ...if the last look was a while ago. */
 static void poll_prefetch(Manager *m, usec_t *last)
 {
-	usec_t t;
-
-	if (!m->prefetch_src)
+	if (!m->prefetch_src || now_usec(CLOCK_MONOTONIC) - *last < PREFETCH_POLL_USEC)
 		return;
-	t = now_usec(CLOCK_MONOTONIC);
-	if (t - *last < PREFETCH_POLL_USEC)
-		return;
-	(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+	read_prefetch(m);
 	*last = now_usec(CLOCK_MONOTONIC);
 }
 
@@ -541,8 +543,7 @@ static int receive_batch(Manager *m)
 	int r;
 
 	/* execs delivered before this batch are read first, so their snapshots wait */
-	if (m->prefetch_src)
-		(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
+	read_prefetch(m);
 	/* a queue that filled up this much while we waited would overflow if we
 	 * waited as long again: read as events come until it does not */
 	if (m->config.batch_delay > 0)
