@@ -96,6 +96,20 @@ void record_message(Record *r, const char *fmt, ...)
 	field_end(r);
 }
 
+void record_message_append(Record *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* only while MESSAGE= is the last field: its length is still open */
+	if (r->message_field < 0 || (unsigned)r->message_field + 1 != r->n)
+		return;
+	va_start(ap, fmt);
+	vfprintf(r->f, fmt, ap);
+	va_end(ap);
+	fflush(r->f);
+	r->len[r->message_field] = (size_t)ftello(r->f) - r->off[r->message_field];
+}
+
 void record_discard(Record *r)
 {
 	if (r->f)

@@ -48,6 +48,8 @@ int record_begin(Record *r, int priority, const char *message_id);
 void record_field(Record *r, const char *fmt, ...) _printf_format_(2, 3);
 void record_bytes(Record *r, const char *name, const char *value, size_t len);
 void record_message(Record *r, const char *fmt, ...) _printf_format_(2, 3);
+/* More text for MESSAGE=, right after record_message() (before any other field). */
+void record_message_append(Record *r, const char *fmt, ...) _printf_format_(2, 3);
 /*
  * Send to journald, or with LOG_TARGET_CONSOLE print the MESSAGE as a log line on
  * stderr. Frees the record either way.

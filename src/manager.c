@@ -11,7 +11,9 @@
 #include "jwriter.h"
 #include "log.h"
 #include "manager.h"
-#include "monitor.h"
+#include "monitor-listen.h"
+#include "pipeline.h"
+#include "reports.h"
 #include "util.h"
 
 /* The journal writer's queue in bytes, whatever journal-queue= says in records */
@@ -20,21 +22,12 @@
 #define JOURNAL_READY_USEC (2 * USEC_PER_SEC)
 /* How long the last records may wait for journald when stopping */
 #define JOURNAL_STOP_USEC (3 * USEC_PER_SEC)
-/* The exec prefetch: snapshots held at most, the socket's buffer, and how long
- * a snapshot waits for its event on the main socket */
-#define PREFETCH_CAPACITY 4096
-#define PREFETCH_RCVBUF (4ULL << 20)
-#define PREFETCH_MAX_AGE_NS (2ULL * 1000000000ULL)
-/* While a batch is handled (rules, output), the prefetch socket is looked at
- * this often: an exec meanwhile must not wait for the whole batch */
-#define PREFETCH_POLL_USEC 100
-/* batch-delay need not be exact: let sd-event coalesce the timer with others */
-#define BATCH_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
-/* Fuller than this when read: do not wait before the next read (a small
- * receive-buffer, or a burst) */
-#define QUEUE_PRESSED_PERCENT 12
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
+/* A loss episode ends after this long without further loss... */
+#define LOSS_QUIET_USEC (200 * USEC_PER_MSEC)
+/* ...or this long after it began, if the storm goes on */
+#define LOSS_MAX_USEC (2 * USEC_PER_SEC)
 
 /* Records to journald go through the writer thread; started once signals are
  * blocked (the thread inherits the mask, so signals stay with the signalfd). */
@@ -55,35 +48,25 @@ static void report_journal_drops(Manager *m)
 {
 	JournalWriterStats st;
 	uint64_t n;
-	Record r;
 
 	jwriter_get_stats(&st);
 	n = st.n_dropped - m->journal_dropped_reported;
 	if (n == 0 || st.queued > m->config.journal_queue / 2)
 		return;
 	m->journal_dropped_reported = st.n_dropped;
-	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_JOURNAL_DROPPED) < 0)
-		return;
-	record_message(&r, "%llu records could not be written: journald did not accept them "
-		       "and the queue was full (%llu since start).", (unsigned long long)n,
-		       (unsigned long long)st.n_dropped);
-	record_field(&r, "CNPROCD_JOURNAL_DROPPED=%llu", (unsigned long long)n);
-	record_field(&r, "CNPROCD_JOURNAL_DROPPED_TOTAL=%llu", (unsigned long long)st.n_dropped);
-	(void)record_send(&r, m->record_target);
+	report_journal_dropped(m->record_target, n, st.n_dropped);
 }
 
 static void manager_apply_config(Manager *m)
 {
-	m->need_cmdline = false;
-	for (size_t i = 0; i < m->config.rules.n; i++)
-		if (m->config.rules.rules[i]->cmdline.n > 0)
-			m->need_cmdline = true;
+	m->need_cmdline = pipeline_needs_cmdline(&m->config);
 	m->record_target = log_target_resolve(m->config.log_target);
 	log_setup(m->record_target, m->log_level);
 	if (m->json)
 		m->output = OUTPUT_JSON;
 	else
 		m->output = m->record_target == LOG_TARGET_JOURNAL ? OUTPUT_JOURNAL : OUTPUT_CONSOLE;
+	reader_set_batch_delay(&m->reader, m->config.batch_delay);
 }
 
 int manager_new(const ManagerOptions *o, Manager **ret)
@@ -132,9 +115,8 @@ Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
-	m->stopping = true;
 	jwriter_stop(JOURNAL_STOP_USEC);
-	sd_event_source_disable_unref(m->netlink_src);
+	reader_done(&m->reader);
 	sd_event_source_disable_unref(m->sigint_src);
 	sd_event_source_disable_unref(m->sigterm_src);
 	sd_event_source_disable_unref(m->sighup_src);
@@ -142,14 +124,10 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
 	sd_event_source_disable_unref(m->resync_timer);
-	sd_event_source_disable_unref(m->batch_timer);
-	sd_event_source_disable_unref(m->prefetch_src);
-	monitor_close_subscribers(m);
+	monitor_free(m->monitor);
 	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
 	netlink_free(m->nl);
-	netlink_free(m->nl_exec);
-	prefetch_done(&m->prefetch);
 	proctable_free(m->table);
 	config_done(&m->config);
 	free(m->config_path);
@@ -181,76 +159,12 @@ static void output_event(Manager *m, const EventRecord *rec)
 	}
 }
 
-static bool is_thread_event(const ProcEvent *ev)
-{
-	/* a coredump is the whole process's, whichever thread faulted */
-	return ev->pid != ev->tgid && ev->type != PROC_EV_COREDUMP;
-}
-
-/* Rules decide: first match wins, else the default action; then the rate limit. */
-static void dispatch_record(Manager *m, EventRecord *rec)
-{
-	const ProcEvent *ev = rec->ev;
-	const Process *p = rec->proc;
-	_cleanup_free_ char *cmdline = NULL;
-	MatchInput in = {
-		.type = ev->type,
-		.uid = -1,
-		.gid = -1,
-		.exit_code = -1,
-		.lifetime_usec = UINT64_MAX,
-	};
-	RateLimit *rl;
-	Rule *rule;
-
-	if (p) {
-		in.comm = p->comm;
-		in.exe = p->exe;
-		in.unit = p->unit;
-		in.cgroup = p->cgroup;
-		in.uid = p->euid == (uid_t)-1 ? -1 : (int64_t)p->euid;
-		in.gid = p->egid == (gid_t)-1 ? -1 : (int64_t)p->egid;
-		if (m->need_cmdline && p->argv_len > 0)
-			in.cmdline = cmdline = process_cmdline(p);
-	}
-	if (rec->parent) {
-		in.parent_comm = rec->parent->comm;
-		in.parent_exe = rec->parent->exe;
-	}
-	if (ev->type == PROC_EV_EXIT) {
-		in.exit_code = ev->exit.signal ? -1 : ev->exit.status;
-		in.exit_signal = ev->exit.signal;
-		if (rec->lifetime_ns != LIFETIME_UNKNOWN)
-			in.lifetime_usec = rec->lifetime_ns / NSEC_PER_USEC;
-	}
-
-	rule = rules_match(&m->config.rules, &in);
-	if (rule)
-		rule->stats.n_hits++;
-	rec->priority = rule ? rule->priority : m->config.default_priority;
-	rec->rule = rule ? rule->name : NULL;
-	/* the live feed sees every event, whatever the rules make of it */
-	if (m->subscribers)
-		monitor_broadcast(m, rec);
-	if ((rule ? rule->action : m->config.default_action) == RULE_ACTION_IGNORE) {
-		m->n_ignored++;
-		return;
-	}
-	rl = rule ? &rule->rate : &m->config.default_rate;
-	if (!rate_limit_check(rl, now_usec(CLOCK_MONOTONIC))) {
-		m->n_suppressed++;
-		if (rule)
-			rule->stats.n_suppressed++;
-		return;
-	}
-	if (rule)
-		rule->stats.n_logged++;
-	output_event(m, rec);
-}
-
+/* One event: into the table, through the rules, out to the record and the live
+ * feed (which sees every event, whatever the rules make of it). */
 static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 {
-	EventRecord rec = { .ev = ev, .lifetime_ns = LIFETIME_UNKNOWN };
+	EventRecord rec;
+	Verdict verdict;
 	Process *p;
 
 	if (ev->type == PROC_EV_NONE) /* ACKs, ours or another listener's */
@@ -258,20 +172,22 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	m->n_events[ev->type]++;
 
 	p = proctable_apply_with(m->table, ev, snap);
-	if (is_thread_event(ev) && !m->config.threads) {
+	if (pipeline_is_thread_event(ev) && !m->config.threads) {
 		m->n_thread_events++;
 		goto done;
 	}
-
-	rec.proc = p;
-	rec.parent = p ? proctable_get(m->table, p->ppid) : NULL;
-	rec.user = p ? proctable_user_name(m->table, p->euid) : NULL;
-	rec.realtime_usec = monotonic_to_realtime_usec(ev->timestamp_ns);
-	rec.record_argv = m->config.record_argv;
-	if (ev->type == PROC_EV_EXIT && p && p->start_ns > 0 && ev->timestamp_ns >= p->start_ns)
-		rec.lifetime_ns = ev->timestamp_ns - p->start_ns;
-
-	dispatch_record(m, &rec);
+	pipeline_record(&rec, ev, p, p ? proctable_get(m->table, p->ppid) : NULL,
+			p ? proctable_user_name(m->table, p->euid) : NULL,
+			monotonic_to_realtime_usec(ev->timestamp_ns), m->config.record_argv);
+	verdict = pipeline_decide(&m->config, m->need_cmdline, &rec, now_usec(CLOCK_MONOTONIC));
+	if (monitor_has_subscribers(m->monitor))
+		monitor_broadcast(m->monitor, &rec);
+	if (verdict == VERDICT_LOG)
+		output_event(m, &rec);
+	else if (verdict == VERDICT_IGNORE)
+		m->n_ignored++;
+	else
+		m->n_suppressed++;
 done:
 	if ((ev->type == PROC_EV_EXIT && ev->pid == ev->tgid) || (p && p->ephemeral))
 		proctable_remove(m->table, ev->tgid);
@@ -283,112 +199,9 @@ static int on_proc_event(const ProcEvent *ev, void *userdata)
 	return 0;
 }
 
-static int collect_event(const ProcEvent *ev, void *userdata)
+static void on_reader_event(const ProcEvent *ev, ProcSnapshot *snap, void *userdata)
 {
-	Manager *m = userdata;
-
-	if (m->n_batch >= ELEMENTSOF(m->batch)) {
-		handle_event(m, ev, NULL);
-		return 0;
-	}
-	m->batch[m->n_batch++] = *ev;
-	return 0;
-}
-
-static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
-
-/* Read what the prefetch socket has queued, without waiting for it to wake us. */
-static void read_prefetch(Manager *m)
-{
-	if (m->prefetch_src)
-		(void)on_prefetch(m->prefetch_src, -1, EPOLLIN, m);
-}
-
-/* ...if the last look was a while ago. */
-static void poll_prefetch(Manager *m, usec_t *last)
-{
-	if (!m->prefetch_src || now_usec(CLOCK_MONOTONIC) - *last < PREFETCH_POLL_USEC)
-		return;
-	read_prefetch(m);
-	*last = now_usec(CLOCK_MONOTONIC);
-}
-
-/* A batch in two passes: first /proc is read for every exec in it (a short-lived
- * program may be gone by the time the events before it are matched and written
- * out), then the events are applied in order. */
-static void handle_batch(Manager *m)
-{
-	usec_t polled = now_usec(CLOCK_MONOTONIC);
-
-	for (size_t i = 0; i < m->n_batch; i++) {
-		const ProcEvent *ev = &m->batch[i];
-		bool forked_here = false;
-
-		m->snaps[i].result = -ENODATA;
-		if (ev->type != PROC_EV_EXEC)
-			continue;
-		/* read when it happened, if the prefetch socket saw it */
-		if (m->nl_exec &&
-		    prefetch_take(&m->prefetch, ev->tgid, ev->timestamp_ns, &m->snaps[i]))
-			continue;
-		/* its fork earlier in this batch: the parent's ids will be inherited */
-		for (size_t j = 0; j < i && !forked_here; j++)
-			forked_here = m->batch[j].type == PROC_EV_FORK &&
-				      m->batch[j].pid == ev->tgid &&
-				      proctable_get(m->table, m->batch[j].fork.parent_tgid);
-		(void)proctable_snapshot(m->table, ev->tgid, forked_here, &m->snaps[i]);
-	}
-	for (size_t i = 0; i < m->n_batch; i++) {
-		handle_event(m, &m->batch[i],
-			     m->batch[i].type == PROC_EV_EXEC ? &m->snaps[i] : NULL);
-		proc_snapshot_done(&m->snaps[i]);
-		poll_prefetch(m, &polled);
-	}
-	/* a snapshot whose event should long have come: that event was lost here */
-	if (m->nl_exec && m->n_batch > 0 && m->batch[m->n_batch - 1].timestamp_ns > PREFETCH_MAX_AGE_NS)
-		prefetch_expire(&m->prefetch,
-				m->batch[m->n_batch - 1].timestamp_ns - PREFETCH_MAX_AGE_NS);
-	m->n_batch = 0;
-}
-
-static void report_suppressed_one(Manager *m, const char *rule, RateLimit *rl)
-{
-	uint64_t n = rate_limit_take_suppressed(rl);
-	char d[64];
-	Record r;
-
-	if (n == 0 || record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_SUPPRESSED) < 0)
-		return;
-	format_duration(d, sizeof(d), rl->interval * NSEC_PER_USEC);
-	record_message(&r, "Rule %s: %llu records suppressed (rate limit %u per %s).",
-		       rule ?: "(default)", (unsigned long long)n, rl->burst, d);
-	record_field(&r, "CNPROCD_RULE=%s", rule ?: "(default)");
-	record_field(&r, "CNPROCD_SUPPRESSED=%llu", (unsigned long long)n);
-	record_field(&r, "CNPROCD_RATE_LIMIT=%u/%llu", rl->burst, (unsigned long long)rl->interval);
-	(void)record_send(&r, m->record_target);
-}
-
-/* Nothing is silently missing: every suppressed record is accounted for here. */
-static void report_suppressed(Manager *m)
-{
-	for (size_t i = 0; i < m->config.rules.n; i++)
-		report_suppressed_one(m, m->config.rules.rules[i]->name,
-				      &m->config.rules.rules[i]->rate);
-	report_suppressed_one(m, NULL, &m->config.default_rate);
-}
-
-uint64_t manager_events_total(const Manager *m)
-{
-	uint64_t total = 0;
-
-	for (int i = 0; i < _PROC_EV_MAX; i++)
-		total += m->n_events[i];
-	return total;
-}
-
-uint64_t manager_events_lost(const Manager *m)
-{
-	return m->loss.lost_total;
+	handle_event(userdata, ev, snap);
 }
 
 /* The kernel's drops on our socket since counting began, < 0 if unknown. */
@@ -401,75 +214,9 @@ static int64_t drops_since_start(const Manager *m)
 	return d > m->drops_base ? d - m->drops_base : 0;
 }
 
-uint64_t manager_kernel_drops(const Manager *m)
-{
-	return (uint64_t)MAX(drops_since_start(m), 0);
-}
-
-/* Event types the daemon needs now: the table's, the logging rules', the
- * subscribers'. An ignore rule needs nothing delivered. */
-static uint32_t wanted_types(Manager *m)
-{
-	uint32_t t = 1U << PROC_EV_FORK | 1U << PROC_EV_EXEC | 1U << PROC_EV_EXIT |
-		     1U << PROC_EV_UID | 1U << PROC_EV_GID | 1U << PROC_EV_COMM;
-
-	if (m->config.default_action == RULE_ACTION_LOG)
-		return CNPROC_TYPES_ALL;
-	for (size_t i = 0; i < m->config.rules.n; i++) {
-		const Rule *r = m->config.rules.rules[i];
-
-		if (r->action == RULE_ACTION_LOG)
-			t |= r->events ?: CNPROC_TYPES_ALL;
-	}
-	return t | monitor_subscribed_types(m);
-}
-
-void manager_update_filter(Manager *m)
-{
-	uint32_t types = CNPROC_TYPES_ALL;
-	bool threads = false;
-	int r;
-
-	if (!m->nl || m->stopping || m->dump)
-		return;
-	if (m->config.kernel_filter) {
-		types = wanted_types(m);
-		threads = !m->config.threads;
-	}
-	r = netlink_set_filter(m->nl, cnproc_kernel_mask(types), threads);
-	if (r < 0)
-		log_warning_errno(r, "Failed to set the kernel-side event filter, receiving "
-				  "everything: %m");
-}
-
-/* STATUS= for systemctl status: refreshed by the report timer, not per event */
-static void notify_status(Manager *m)
-{
-	(void)sd_notifyf(false,
-			 "STATUS=Tracking %zu processes; %llu events, %llu logged, %llu "
-			 "suppressed, %llu lost",
-			 proctable_size(m->table), (unsigned long long)manager_events_total(m),
-			 (unsigned long long)m->n_records, (unsigned long long)m->n_suppressed,
-			 (unsigned long long)manager_events_lost(m));
-}
-
-static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	Manager *m = userdata;
-
-	report_suppressed(m);
-	report_journal_drops(m);
-	notify_status(m);
-	(void)sd_event_source_set_time(s, usec + REPORT_INTERVAL_USEC);
-	return 0;
-}
-
-/* A loss episode ends after this long without further loss... */
-#define LOSS_QUIET_USEC (200 * USEC_PER_MSEC)
-/* ...or this long after it began, if the storm goes on */
-#define LOSS_MAX_USEC (2 * USEC_PER_SEC)
-
-void manager_check_loss(Manager *m)
+/* Bring the loss count up to date with the kernel's (read between batches, so
+ * GetStats asks first: lost_events and kernel_drops then agree). */
+static void check_loss(Manager *m)
 {
 	const NetlinkStats *s = netlink_stats(m->nl);
 	uint64_t overflows = s->n_enobufs - m->last_enobufs;
@@ -486,35 +233,134 @@ void manager_check_loss(Manager *m)
 	(void)sd_event_source_set_enabled(m->resync_timer, SD_EVENT_ONESHOT);
 }
 
-static void record_loss(Manager *m, const LossEpisode *e)
+static void on_batch_done(void *userdata)
 {
-	const NetlinkStats *s = netlink_stats(m->nl);
-	usec_t now_mono = now_usec(CLOCK_MONOTONIC), now_rt = now_usec(CLOCK_REALTIME);
-	usec_t start_rt = now_rt - (now_mono - e->start), last_rt = now_rt - (now_mono - e->last);
-	char a[64], b[64];
-	Record r;
+	Manager *m = userdata;
 
-	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_LOST) < 0)
+	check_loss(m);
+	if (m->output != OUTPUT_JOURNAL)
+		fflush(m->out);
+}
+
+static const ReaderOps reader_ops = {
+	.event = on_reader_event,
+	.batch_done = on_batch_done,
+};
+
+/* Every counter, as of now: GetStats, STATUS= and the records read this. */
+static void get_stats(Manager *m, DaemonStats *s)
+{
+	const NetlinkStats *ns = netlink_stats(m->nl);
+	const ProcTableStats *ts = proctable_stats(m->table);
+	JournalWriterStats js;
+
+	jwriter_get_stats(&js);
+	*s = (DaemonStats){
+		.uptime_usec = now_usec(CLOCK_MONOTONIC) - m->start_usec,
+		.thread_events_folded = m->n_thread_events,
+		.records_logged = m->n_records,
+		.records_suppressed = m->n_suppressed,
+		.records_ignored = m->n_ignored,
+		.lost_events = m->loss.lost_total,
+		.kernel_drops = (uint64_t)MAX(drops_since_start(m), 0),
+		.enobufs = ns->n_enobufs,
+		.sequence_gaps = ns->n_seq_lost - m->gaps_base,
+		.resyncs = m->n_resyncs,
+		.malformed_messages = ns->n_malformed,
+		.unknown_messages = ns->n_unknown,
+		.foreign_messages = ns->n_foreign,
+		.processes = proctable_size(m->table),
+		.table_full = ts->n_full,
+		.rules = m->config.rules.n,
+		.reloads = m->n_reloads,
+		.reload_failures = m->n_reload_failures,
+		.clients = m->varlink ? varlink_server_n_connections(m->varlink) : 0,
+		.receive_buffer = netlink_rcvbuf(m->nl),
+		.kernel_filter_supported = netlink_filter_supported(m->nl),
+		.thread_filter = netlink_thread_filter(m->nl),
+		.sequence_checked = netlink_seq_valid(m->nl),
+		.pid_reused = ts->n_reused,
+		.pid_mismatch = ts->n_mismatch,
+		.proc_vanished = ts->n_vanished,
+		.journal_queued = js.queued,
+		.journal_written = js.n_written,
+		.journal_dropped = js.n_dropped,
+		.journal_failed = js.n_failed,
+		.batch_delay_usec = m->config.batch_delay,
+		.exec_prefetch = m->reader.nl_exec != NULL,
+		.prefetch_used = m->reader.prefetch.stats.n_used,
+		.prefetch_missed = m->reader.prefetch.stats.n_missed,
+		.prefetch_evicted = m->reader.prefetch.stats.n_evicted,
+		.prefetch_overflows = reader_prefetch_overflows(&m->reader),
+	};
+	for (int t = 0; t < _PROC_EV_MAX; t++) {
+		s->events[t] = m->n_events[t];
+		s->events_total += m->n_events[t];
+		/* what the kernel sends us, by type (all of them without a filter) */
+		if (t > PROC_EV_NONE && (cnproc_kernel_mask(1U << t) & netlink_kernel_mask(m->nl)))
+			s->kernel_filter |= 1U << t;
+	}
+	if (m->varlink) {
+		const VarlinkServerStats *vs = varlink_server_stats(m->varlink);
+
+		s->varlink_accepted = vs->n_accepted;
+		s->varlink_refused = vs->n_refused;
+		s->varlink_protocol_errors = vs->n_protocol_errors;
+		s->varlink_oversized = vs->n_oversized;
+	}
+}
+
+/* Tell the kernel which events are wanted now (rules, subscribers, threads). */
+static void update_filter(Manager *m)
+{
+	uint32_t types = CNPROC_TYPES_ALL;
+	bool threads = false;
+	int r;
+
+	if (!m->nl || m->dump)
 		return;
-	format_timestamp(a, sizeof(a), start_rt);
-	format_timestamp(b, sizeof(b), last_rt);
-	if (e->lost > 0)
-		record_message(&r, "%llu process events lost between %s and %s (%s). "
-			       "Rescanned /proc.", (unsigned long long)e->lost, a, b,
-			       e->overflows > 0 ? "the receive queue overflowed" :
-						  "gaps in the kernel's sequence numbers");
-	else
-		record_message(&r, "Process events lost between %s and %s: the receive queue "
-			       "overflowed; how many is unknown. Rescanned /proc.", a, b);
-	record_field(&r, "CNPROCD_LOST=%llu", (unsigned long long)e->lost);
-	record_field(&r, "CNPROCD_LOST_TOTAL=%llu", (unsigned long long)m->loss.lost_total);
-	record_field(&r, "CNPROCD_LOSS_START_USEC=%llu", (unsigned long long)start_rt);
-	record_field(&r, "CNPROCD_LOSS_END_USEC=%llu", (unsigned long long)last_rt);
-	record_field(&r, "CNPROCD_OVERFLOWS=%llu", (unsigned long long)e->overflows);
-	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
-	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
-	record_field(&r, "CNPROCD_KERNEL_DROPS=%llu", (unsigned long long)manager_kernel_drops(m));
-	(void)record_send(&r, m->record_target);
+	if (m->config.kernel_filter) {
+		types = pipeline_wanted_types(&m->config, monitor_subscribed_types(m->monitor));
+		threads = !m->config.threads;
+	}
+	r = netlink_set_filter(m->nl, cnproc_kernel_mask(types), threads);
+	if (r < 0)
+		log_warning_errno(r, "Failed to set the kernel-side event filter, receiving "
+				  "everything: %m");
+}
+
+/* STATUS= for systemctl status: refreshed by the report timer, not per event */
+static void notify_status(Manager *m)
+{
+	DaemonStats s;
+
+	get_stats(m, &s);
+	(void)sd_notifyf(false,
+			 "STATUS=Tracking %llu processes; %llu events, %llu logged, %llu "
+			 "suppressed, %llu lost",
+			 (unsigned long long)s.processes, (unsigned long long)s.events_total,
+			 (unsigned long long)s.records_logged,
+			 (unsigned long long)s.records_suppressed,
+			 (unsigned long long)s.lost_events);
+}
+
+static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+
+	report_suppressed(m->record_target, &m->config);
+	report_journal_drops(m);
+	notify_status(m);
+	(void)sd_event_source_set_time(s, usec + REPORT_INTERVAL_USEC);
+	return 0;
+}
+
+static void report_episode(Manager *m, const LossEpisode *e)
+{
+	DaemonStats s;
+
+	get_stats(m, &s);
+	report_loss(m->record_target, e, &s);
 }
 
 /* The episode is over (or has gone on long enough): bring the table back in line
@@ -525,163 +371,13 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	LossEpisode e;
 
 	/* losses still queued count towards this episode */
-	manager_check_loss(m);
+	check_loss(m);
 	if (!loss_close(&m->loss, &e))
 		return 0;
 	(void)proctable_resync(m->table);
 	m->n_resyncs++;
-	record_loss(m, &e);
+	report_episode(m, &e);
 	return 0;
-}
-
-static void close_prefetch(Manager *m);
-
-/* Read and handle one batch: the number of datagrams, or < 0 (the loop is told to
- * exit: deaf is worse than dead, Restart= brings us back). */
-static int receive_batch(Manager *m)
-{
-	int r;
-
-	/* execs delivered before this batch are read first, so their snapshots wait */
-	read_prefetch(m);
-	/* a queue that filled up this much while we waited would overflow if we
-	 * waited as long again: read as events come until it does not */
-	if (m->config.batch_delay > 0)
-		m->queue_pressed = netlink_queue_percent(m->nl) > QUEUE_PRESSED_PERCENT;
-	m->n_batch = 0;
-	r = netlink_receive(m->nl, NETLINK_BATCH, collect_event, m);
-	handle_batch(m);
-	if (r < 0) {
-		log_error_errno(r, "Failed to receive from the proc connector: %m");
-		(void)sd_event_exit(m->event, r);
-		return r;
-	}
-	manager_check_loss(m);
-	if (m->output != OUTPUT_JOURNAL)
-		fflush(m->out);
-	return r;
-}
-
-/* Waking up for every event costs more than handling it: once events flow, they
- * are left to gather for batch-delay and read together; the first quiet read
- * goes back to waiting on the socket. Execs do not wait: the prefetch socket
- * reads their /proc data at once. */
-static void set_batching(Manager *m, bool on, usec_t delay)
-{
-	if (on) {
-		(void)sd_event_source_set_time_relative(m->batch_timer, delay);
-		(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_ONESHOT);
-	} else
-		(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_OFF);
-	if (on != m->batching)
-		(void)sd_event_source_set_enabled(m->netlink_src, on ? SD_EVENT_OFF : SD_EVENT_ON);
-	m->batching = on;
-}
-
-/* After a batch of r datagrams: when to read next. */
-static void schedule_next(Manager *m, int r)
-{
-	if (r < 0)
-		return;
-	if (r == NETLINK_BATCH)
-		/* more queued: go on right after whatever else is waiting */
-		set_batching(m, true, 0);
-	else if (r > 0 && m->config.batch_delay > 0 && !m->queue_pressed)
-		set_batching(m, true, m->config.batch_delay);
-	else
-		set_batching(m, false, 0);
-}
-
-static int on_netlink(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	Manager *m = userdata;
-
-	schedule_next(m, receive_batch(m));
-	return 0;
-}
-
-static int on_batch_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	Manager *m = userdata;
-
-	schedule_next(m, receive_batch(m));
-	return 0;
-}
-
-static int on_prefetch_event(const ProcEvent *ev, void *userdata)
-{
-	Manager *m = userdata;
-	ProcSnapshot *snap;
-
-	if (ev->type != PROC_EV_EXEC || ev->pid != ev->tgid)
-		return 0;
-	snap = prefetch_slot(&m->prefetch, ev->tgid, ev->timestamp_ns);
-	if (snap)
-		(void)proctable_prefetch(m->table, ev->tgid, snap);
-	return 0;
-}
-
-static int on_prefetch(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	Manager *m = userdata;
-	int r;
-
-	r = netlink_receive(m->nl_exec, NETLINK_BATCH, on_prefetch_event, m);
-	if (r < 0) {
-		/* only an optimisation: without it execs are read when their batch is */
-		log_warning_errno(r, "The exec prefetch socket failed, going on without: %m");
-		close_prefetch(m);
-	}
-	return 0;
-}
-
-static int discard_event(const ProcEvent *ev, void *userdata)
-{
-	return 0;
-}
-
-/* Unsubscribe and drop what it holds: execs are read in their batch from now on. */
-static void close_prefetch(Manager *m)
-{
-	m->prefetch_src = sd_event_source_disable_unref(m->prefetch_src);
-	if (m->nl_exec && !m->stopping)
-		(void)netlink_unsubscribe(m->nl_exec);
-	m->nl_exec = netlink_free(m->nl_exec);
-	prefetch_done(&m->prefetch);
-}
-
-/* A second subscription, EXEC only, read the moment an exec happens: the main
- * socket can then be read in batches without losing short-lived programs' argv. */
-static void open_prefetch(Manager *m)
-{
-	int r;
-
-	if (!m->config.exec_prefetch || m->nl_exec)
-		return;
-	r = prefetch_init(&m->prefetch, PREFETCH_CAPACITY);
-	if (r < 0)
-		goto fail;
-	r = netlink_open(MIN(m->config.rcvbuf, PREFETCH_RCVBUF), &m->nl_exec);
-	if (r < 0)
-		goto fail;
-	r = netlink_subscribe(m->nl_exec, m->ack_timeout, discard_event, m);
-	if (r < 0)
-		goto fail;
-	r = netlink_set_exec_only(m->nl_exec);
-	if (r < 0)
-		goto fail;
-	r = sd_event_add_io(m->event, &m->prefetch_src, netlink_fd(m->nl_exec), EPOLLIN,
-			    on_prefetch, m);
-	if (r < 0)
-		goto fail;
-	(void)sd_event_source_set_description(m->prefetch_src, "cnprocd-prefetch");
-	/* before anything else: the process may be gone a millisecond later */
-	(void)sd_event_source_set_priority(m->prefetch_src, SD_EVENT_PRIORITY_IMPORTANT - 10);
-	return;
-fail:
-	log_warning_errno(r, "No exec prefetch socket (execs are read in their batch): %s",
-			  netlink_strerror(r));
-	close_prefetch(m);
 }
 
 static int dump_one(const Process *p, void *userdata)
@@ -704,7 +400,8 @@ static int dump_one(const Process *p, void *userdata)
 	return 0;
 }
 
-void manager_dump(Manager *m)
+/* Print the process table to the output (SIGUSR1, --dump). */
+static void dump_table(Manager *m)
 {
 	if (m->output == OUTPUT_JOURNAL) {
 		log_info("Process table: %zu processes (the dump is printed on stdout only).",
@@ -713,24 +410,6 @@ void manager_dump(Manager *m)
 	}
 	proctable_foreach(m->table, dump_one, m);
 	fflush(m->out);
-}
-
-static void record_rules_loaded(Manager *m, bool reload)
-{
-	Record r;
-
-	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_RULES_LOADED) < 0)
-		return;
-	record_message(&r, "%s %zu rules from %s (%u files, hash %016llx), default action %s.",
-		       reload ? "Reloaded" : "Loaded", m->config.rules.n, m->config_path,
-		       m->config.n_files, (unsigned long long)m->config.hash,
-		       rule_action_to_string(m->config.default_action));
-	record_field(&r, "CNPROCD_RULES=%zu", m->config.rules.n);
-	record_field(&r, "CNPROCD_CONFIG_FILE=%s", m->config_path);
-	record_field(&r, "CNPROCD_CONFIG_FILES=%u", m->config.n_files);
-	record_field(&r, "CNPROCD_CONFIG_HASH=%016llx", (unsigned long long)m->config.hash);
-	record_field(&r, "CNPROCD_RELOAD=%d", reload);
-	(void)record_send(&r, m->record_target);
 }
 
 /* Counters and rate windows of rules that survive a reload (matched by name). */
@@ -751,31 +430,21 @@ static void carry_rule_state(Config *new, const Config *old)
 		new->default_rate = old->default_rate;
 }
 
-int manager_reload(Manager *m, ConfigError *ret_err)
+/* Re-read the configuration (SIGHUP, varlink Reload); a bad one keeps the current
+ * rules, and if ret_err is given says why there. */
+static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, size_t max_restart,
+		  size_t *ret_n_restart)
 {
 	ConfigError err = {};
+	size_t n_restart = 0;
 	Config c;
-	Record rec;
 	int r;
 
 	(void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu", now_usec(CLOCK_MONOTONIC));
 	r = config_load(m->config_path, m->config_required, &c, &err);
 	if (r < 0) {
 		m->n_reload_failures++;
-		if (record_begin(&rec, LOG_ERR, CNPROCD_MESSAGE_RELOAD_FAILED) == 0) {
-			if (err.line > 0)
-				record_message(&rec, "Reload failed, keeping the previous %zu rules: "
-					       "%s:%u: %s", m->config.rules.n, err.file, err.line,
-					       err.message);
-			else
-				record_message(&rec, "Reload failed, keeping the previous %zu rules: "
-					       "%s: %s", m->config.rules.n, err.file, err.message);
-			record_field(&rec, "CNPROCD_CONFIG_FILE=%s", err.file);
-			if (err.line > 0)
-				record_field(&rec, "CNPROCD_CONFIG_LINE=%u", err.line);
-			record_field(&rec, "CNPROCD_ERROR=%s", err.message);
-			(void)record_send(&rec, m->record_target);
-		}
+		report_reload_failed(m->record_target, m->config.rules.n, &err);
 		if (ret_err)
 			*ret_err = err;
 		(void)sd_notify(false, "READY=1");
@@ -784,7 +453,7 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 	config_apply_overrides(&c, &m->overrides);
 
 	/* old rules' pending counts are reported under the rules that produced them */
-	report_suppressed(m);
+	report_suppressed(m->record_target, &m->config);
 	carry_rule_state(&c, &m->config);
 	if (c.rcvbuf != m->config.rcvbuf && netlink_set_rcvbuf(m->nl, c.rcvbuf) < 0)
 		log_warning("Could not change the receive buffer; it stays at %llu bytes.",
@@ -798,12 +467,13 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 	manager_apply_config(m);
 	start_journal_writer(m);
 	m->n_reloads++;
-	manager_update_filter(m);
-	if (m->config.exec_prefetch)
-		open_prefetch(m);
-	else
-		close_prefetch(m);
-	record_rules_loaded(m, true);
+	update_filter(m);
+	reader_set_prefetch(&m->reader, m->config.exec_prefetch, m->config.rcvbuf, m->ack_timeout);
+	report_rules_loaded(m->record_target, &m->config, m->config_path, true, ret_restart,
+			    n_restart);
+	if (ret_n_restart)
+		*ret_n_restart = n_restart;
+	(void)max_restart;
 	(void)sd_notify(false, "READY=1");
 	notify_status(m);
 	return 0;
@@ -811,13 +481,13 @@ int manager_reload(Manager *m, ConfigError *ret_err)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)manager_reload(userdata, NULL);
+	(void)reload(userdata, NULL, NULL, 0, NULL);
 	return 0;
 }
 
 static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	manager_dump(userdata);
+	dump_table(userdata);
 	return 0;
 }
 
@@ -851,99 +521,63 @@ static int add_signal(Manager *m, int sig, sd_event_signal_handler_t h, const ch
 	return 0;
 }
 
-/* The io.cnprocd.Monitor socket: handed over by systemd (cnprocd.socket) or made
- * here; by default only root may connect (the table shows every command line). */
-static int manager_listen_varlink(Manager *m)
+/* What the Monitor may ask of us: nothing else of the Manager is its business. */
+static void monitor_get_stats(void *userdata, DaemonStats *ret)
 {
-	static const VarlinkServerInfo info = {
-		.vendor = "cnprocd",
-		.product = "cnprocd",
-		.version = PACKAGE_VERSION,
-		.url = PACKAGE_URL,
-	};
-	static const VarlinkLimits limits = {
-		.max_connections = 64,
-		.max_connections_per_uid = 16,
-		.max_message = 64 * 1024,
-		.max_output = 1024 * 1024,
-	};
-	char buf[PATH_MAX];
-	const char *path = config_varlink_socket(&m->config, buf, sizeof(buf));
-	int n, r;
+	Manager *m = userdata;
 
-	n = sd_listen_fds(true);
-	if (n < 0)
-		return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
-	if (n == 0 && !path)
-		return 0;
-
-	r = varlink_server_new(m->event, &info, &limits, m, &m->varlink);
-	if (r < 0)
-		return log_oom();
-	r = varlink_server_add_interface(m->varlink, &monitor_interface);
-	if (r < 0)
-		return log_error_errno(r, "Failed to add the varlink interface: %m");
-
-	if (n > 0) {
-		if (n > 1 || sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
-			return log_error_errno(EINVAL, "Expected exactly one listening unix stream "
-					       "socket from systemd, got %d file descriptors.", n);
-		r = varlink_server_listen_fd(m->varlink, SD_LISTEN_FDS_START);
-		if (r < 0)
-			return log_error_errno(r, "Failed to listen on the socket from systemd: %m");
-		log_debug("Serving io.cnprocd.Monitor on the socket passed by systemd.");
-		return 0;
-	}
-
-	/* the directory holding the socket: created if missing */
-	{
-		_cleanup_free_ char *dir = strdup(path);
-		char *slash = dir ? strrchr(dir, '/') : NULL;
-
-		if (!dir)
-			return log_oom();
-		if (slash && slash != dir) {
-			*slash = 0;
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-				return log_error_errno(errno, "Failed to create %s: %m", dir);
-		}
-	}
-	r = varlink_server_listen_path(m->varlink, path, m->config.varlink_mode,
-				       (gid_t)m->config.varlink_group);
-	if (r == -EADDRINUSE)
-		return log_error_errno(r, "Another process is serving %s; refusing to take it over "
-				 "(set varlink-socket= or --varlink-socket= for a second "
-				 "instance).", path);
-	if (r < 0)
-		return log_error_errno(r, "Failed to listen on %s: %m", path);
-	log_debug("Serving io.cnprocd.Monitor on %s (mode %04o).", path, m->config.varlink_mode);
-	return 0;
+	check_loss(m);
+	get_stats(m, ret);
 }
 
-static void record_started(Manager *m)
+static int monitor_reload(void *userdata, ConfigError *ret_err, const char **ret_restart,
+			  size_t max_restart, size_t *ret_n_restart)
 {
-	char kernel[128];
-	Record r;
+	return reload(userdata, ret_err, ret_restart, max_restart, ret_n_restart);
+}
 
-	kernel_release(kernel, sizeof(kernel));
-	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STARTED) < 0)
-		return;
-	/* the kernel reports (and charges) about twice the payload size it grants */
-	record_message(&r, "cnprocd %s started: kernel %s, receive buffer %llu bytes requested, "
-		       "%llu granted, %zu rules, %zu processes tracked.", PACKAGE_VERSION, kernel,
-		       (unsigned long long)m->config.rcvbuf,
-		       (unsigned long long)netlink_rcvbuf(m->nl), m->config.rules.n,
-		       proctable_size(m->table));
-	record_field(&r, "CNPROCD_VERSION=%s", PACKAGE_VERSION);
-	record_field(&r, "CNPROCD_KERNEL=%s", kernel);
-	record_field(&r, "CNPROCD_RCVBUF=%llu", (unsigned long long)netlink_rcvbuf(m->nl));
-	record_field(&r, "CNPROCD_RULES=%zu", m->config.rules.n);
-	record_field(&r, "CNPROCD_PROCESSES=%zu", proctable_size(m->table));
-	(void)record_send(&r, m->record_target);
+static void monitor_subscriptions_changed(void *userdata)
+{
+	update_filter(userdata);
+}
+
+static const MonitorOps monitor_ops = {
+	.get_stats = monitor_get_stats,
+	.reload = monitor_reload,
+	.subscriptions_changed = monitor_subscriptions_changed,
+};
+
+/* The io.cnprocd.Monitor socket, if there is to be one. */
+static int listen_varlink(Manager *m)
+{
+	char buf[PATH_MAX];
+	const char *path = config_varlink_socket(&m->config, buf, sizeof(buf));
+	int r;
+
+	if (!path && sd_listen_fds(false) <= 0)
+		return 0;
+	r = monitor_new(&monitor_ops, m, m->table, &m->config, &m->monitor);
+	if (r < 0)
+		return log_oom();
+	return monitor_listen(m->event, path, &m->config, m->monitor, &m->varlink);
+}
+
+static int add_timer(Manager *m, sd_event_source **ret, usec_t usec,
+		     sd_event_time_handler_t h, const char *name, int enabled)
+{
+	int r;
+
+	r = sd_event_add_time(m->event, ret, CLOCK_MONOTONIC, usec, 0, h, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the %s timer: %m", name);
+	(void)sd_event_source_set_description(*ret, name);
+	(void)sd_event_source_set_enabled(*ret, enabled);
+	return 0;
 }
 
 int manager_start(Manager *m)
 {
+	DaemonStats stats;
 	sigset_t mask;
 	int r;
 
@@ -976,37 +610,26 @@ int manager_start(Manager *m)
 	m->drops_base = MAX(netlink_kernel_drops(m->nl), 0);
 	m->gaps_base = netlink_stats(m->nl)->n_seq_lost;
 	m->last_enobufs = netlink_stats(m->nl)->n_enobufs;
-	manager_update_filter(m);
+	update_filter(m);
 
 	m->start_usec = now_usec(CLOCK_MONOTONIC);
 	/* listening before "started" is said: whoever waits for it can connect */
 	if (!m->dump) {
-		r = manager_listen_varlink(m);
+		r = listen_varlink(m);
 		if (r < 0)
 			return r;
 	}
-	record_started(m);
-	record_rules_loaded(m, false);
+	get_stats(m, &stats);
+	report_started(m->record_target, m->config.rcvbuf, &stats);
+	report_rules_loaded(m->record_target, &m->config, m->config_path, false, NULL, 0);
 
 	if (m->dump)
 		return 0;
 
-	r = sd_event_add_io(m->event, &m->netlink_src, netlink_fd(m->nl), EPOLLIN, on_netlink, m);
+	r = reader_start(&m->reader, m->event, m->nl, m->table, &reader_ops, m);
 	if (r < 0)
-		return log_error_errno(r, "Failed to watch the connector socket: %m");
-	(void)sd_event_source_set_description(m->netlink_src, "cnprocd-netlink");
-	/* events first: a short-lived process must be read before it is gone, even
-	 * while a client waits for a big reply */
-	(void)sd_event_source_set_priority(m->netlink_src, SD_EVENT_PRIORITY_IMPORTANT);
-
-	r = sd_event_add_time_relative(m->event, &m->batch_timer, CLOCK_MONOTONIC, 0,
-				       BATCH_TIMER_ACCURACY_USEC, on_batch_timer, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to add the batch timer: %m");
-	(void)sd_event_source_set_description(m->batch_timer, "cnprocd-batch");
-	(void)sd_event_source_set_priority(m->batch_timer, SD_EVENT_PRIORITY_IMPORTANT);
-	(void)sd_event_source_set_enabled(m->batch_timer, SD_EVENT_OFF);
-	open_prefetch(m);
+		return r;
+	reader_set_prefetch(&m->reader, m->config.exec_prefetch, m->config.rcvbuf, m->ack_timeout);
 
 	r = add_signal(m, SIGINT, on_exit_signal, "cnprocd-sigint", &m->sigint_src);
 	if (r >= 0)
@@ -1017,22 +640,15 @@ int manager_start(Manager *m)
 		r = add_signal(m, SIGUSR1, on_sigusr1, "cnprocd-sigusr1", &m->sigusr1_src);
 	if (r >= 0 && m->debug_stall)
 		r = add_signal(m, SIGUSR2, on_sigusr2, "cnprocd-sigusr2", &m->sigusr2_src);
+	if (r >= 0)
+		r = add_timer(m, &m->resync_timer, USEC_INFINITY, on_resync_timer,
+			      "cnprocd-resync", SD_EVENT_OFF);
+	if (r >= 0)
+		r = add_timer(m, &m->report_timer,
+			      now_usec(CLOCK_MONOTONIC) + REPORT_INTERVAL_USEC, on_report_timer,
+			      "cnprocd-report", SD_EVENT_ON);
 	if (r < 0)
 		return r;
-
-	r = sd_event_add_time(m->event, &m->resync_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0,
-			      on_resync_timer, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to add the resync timer: %m");
-	(void)sd_event_source_set_description(m->resync_timer, "cnprocd-resync");
-	(void)sd_event_source_set_enabled(m->resync_timer, SD_EVENT_OFF);
-
-	r = sd_event_add_time_relative(m->event, &m->report_timer, CLOCK_MONOTONIC,
-				       REPORT_INTERVAL_USEC, 0, on_report_timer, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to add the report timer: %m");
-	(void)sd_event_source_set_description(m->report_timer, "cnprocd-report");
-	(void)sd_event_source_set_enabled(m->report_timer, SD_EVENT_ON);
 
 	r = sd_event_set_watchdog(m->event, true);
 	if (r < 0)
@@ -1048,45 +664,10 @@ int manager_start(Manager *m)
 	return 0;
 }
 
-static void record_stopping(Manager *m)
-{
-	const NetlinkStats *s = netlink_stats(m->nl);
-	uint64_t total = manager_events_total(m);
-	Record r;
-
-	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STOPPING) < 0)
-		return;
-	record_message(&r, "Stopped: %llu events received (%llu fork, %llu exec, %llu exit), "
-		       "%llu records written, %llu ignored, %llu suppressed, %llu thread "
-		       "events folded, %llu malformed, %llu unknown, %llu overflows, %llu lost "
-		       "in sequence, %zu processes tracked.",
-		       (unsigned long long)total, (unsigned long long)m->n_events[PROC_EV_FORK],
-		       (unsigned long long)m->n_events[PROC_EV_EXEC],
-		       (unsigned long long)m->n_events[PROC_EV_EXIT],
-		       (unsigned long long)m->n_records, (unsigned long long)m->n_ignored,
-		       (unsigned long long)m->n_suppressed, (unsigned long long)m->n_thread_events,
-		       (unsigned long long)s->n_malformed, (unsigned long long)s->n_unknown,
-		       (unsigned long long)s->n_enobufs, (unsigned long long)s->n_seq_lost,
-		       proctable_size(m->table));
-	record_field(&r, "CNPROCD_EVENTS=%llu", (unsigned long long)total);
-	record_field(&r, "CNPROCD_RECORDS=%llu", (unsigned long long)m->n_records);
-	record_field(&r, "CNPROCD_IGNORED=%llu", (unsigned long long)m->n_ignored);
-	record_field(&r, "CNPROCD_SUPPRESSED=%llu", (unsigned long long)m->n_suppressed);
-	record_field(&r, "CNPROCD_MALFORMED=%llu", (unsigned long long)s->n_malformed);
-	record_field(&r, "CNPROCD_UNKNOWN=%llu", (unsigned long long)s->n_unknown);
-	record_field(&r, "CNPROCD_FOREIGN=%llu", (unsigned long long)s->n_foreign);
-	record_field(&r, "CNPROCD_TABLE_FULL=%llu",
-		     (unsigned long long)proctable_stats(m->table)->n_full);
-	record_field(&r, "CNPROCD_PID_REUSED=%llu",
-		     (unsigned long long)proctable_stats(m->table)->n_reused);
-	record_field(&r, "CNPROCD_ENOBUFS=%llu", (unsigned long long)s->n_enobufs);
-	record_field(&r, "CNPROCD_SEQ_LOST=%llu", (unsigned long long)s->n_seq_lost);
-	record_field(&r, "CNPROCD_RELOADS=%llu", (unsigned long long)m->n_reloads);
-	(void)record_send(&r, m->record_target);
-}
-
 int manager_run(Manager *m)
 {
+	DaemonStats stats;
+	LossEpisode e;
 	int r, k;
 
 	if (m->dump) {
@@ -1094,7 +675,7 @@ int manager_run(Manager *m)
 		r = netlink_receive(m->nl, UINT32_MAX >> 1, on_proc_event, m);
 		if (r < 0)
 			return log_error_errno(r, "Failed to receive events: %m");
-		manager_dump(m);
+		dump_table(m);
 		(void)netlink_unsubscribe(m->nl);
 		return 0;
 	}
@@ -1104,25 +685,21 @@ int manager_run(Manager *m)
 		log_error_errno(r, "Event loop failed: %m");
 
 	/* an episode still open is reported, not forgotten */
-	manager_check_loss(m);
-	{
-		LossEpisode e;
-
-		if (loss_close(&m->loss, &e))
-			record_loss(m, &e);
-	}
+	check_loss(m);
+	if (loss_close(&m->loss, &e))
+		report_episode(m, &e);
 	/* tell the kernel we stopped listening, so it can stop generating events */
-	close_prefetch(m);
-	m->stopping = true;
+	reader_done(&m->reader);
 	k = netlink_unsubscribe(m->nl);
 	if (k < 0)
 		log_warning_errno(k, "Failed to unsubscribe from process events: %m");
 	else
 		log_debug("Unsubscribed from process events (PROC_CN_MCAST_IGNORE sent).");
-	monitor_close_subscribers(m);
-	report_suppressed(m);
+	m->monitor = monitor_free(m->monitor);
+	report_suppressed(m->record_target, &m->config);
 	report_journal_drops(m);
-	record_stopping(m);
+	get_stats(m, &stats);
+	report_stopping(m->record_target, &stats);
 	jwriter_stop(JOURNAL_STOP_USEC);
 	return r;
 }

@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* The Manager owns the event loop and every source, the connector socket, the
- * process table and the configuration. No globals: everything hangs off it. */
+/*
+ * The Manager: the daemon's lifecycle and wiring. It owns the event loop, the
+ * connector socket, the process table and the configuration, subscribes and
+ * scans at start, hands each event through the pipeline to the outputs, counts,
+ * reloads, and serves io.cnprocd.Monitor through a Monitor it gives an
+ * operations table. Its state hangs off this struct; the journal writer and the
+ * log target are process-wide (see jwriter.h, log.h).
+ */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-event.h>
 
 #include "conffile.h"
 #include "loss.h"
 #include "macro.h"
+#include "monitor.h"
 #include "netlink.h"
-#include "prefetch.h"
 #include "proctable.h"
+#include "reader.h"
 #include "varlink.h"
-
-/* Datagrams per wakeup: bounded so signals and other sources are not starved. */
-#define NETLINK_BATCH 256
 
 typedef enum OutputMode {
 	OUTPUT_CONSOLE, /* one readable line per record on stdout */
@@ -39,7 +44,6 @@ typedef struct ManagerOptions {
 
 typedef struct Manager {
 	sd_event *event;
-	sd_event_source *netlink_src;  /* "cnprocd-netlink" */
 	sd_event_source *sigint_src;   /* "cnprocd-sigint" */
 	sd_event_source *sigterm_src;  /* "cnprocd-sigterm" */
 	sd_event_source *sighup_src;   /* "cnprocd-sighup": reload */
@@ -47,18 +51,12 @@ typedef struct Manager {
 	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
 	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
 	sd_event_source *resync_timer; /* "cnprocd-resync": closes a loss episode */
-	sd_event_source *batch_timer;  /* "cnprocd-batch": reads a busy socket in batches */
-	sd_event_source *prefetch_src; /* "cnprocd-prefetch": execs, read at once */
 
 	Netlink *nl;
-	Netlink *nl_exec;        /* the prefetch socket: EXEC only; NULL if unavailable */
-	Prefetch prefetch;
-	bool batching;           /* the socket is read by batch_timer, not when readable */
-	bool queue_pressed;      /* it was filling up: read it as events come */
+	Reader reader;           /* when nl is read; the exec prefetch */
 	ProcTable *table;
 	VarlinkServer *varlink;
-	struct Subscriber *subscribers; /* io.cnprocd.Monitor.Subscribe calls */
-	unsigned n_subscribers;
+	Monitor *monitor;
 
 	Config config;
 	char *config_path;
@@ -87,12 +85,7 @@ typedef struct Manager {
 	int64_t drops_base;      /* the kernel's drop count when counting began */
 	uint64_t gaps_base;
 	LossTracker loss;
-	bool stopping;           /* unsubscribed: the filter is not touched again */
 	uint64_t journal_dropped_reported;
-	/* one batch of events from the socket, and the /proc snapshots of its execs */
-	ProcEvent batch[NETLINK_BATCH];
-	ProcSnapshot snaps[NETLINK_BATCH];
-	size_t n_batch;
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);
@@ -103,16 +96,3 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_start(Manager *m);
 /* Run until SIGINT/SIGTERM; then unsubscribe and log the final counters. */
 int manager_run(Manager *m);
-/* Re-read the configuration (SIGHUP, varlink Reload); a bad one keeps the current
- * rules, and if ret_err is given says why there. */
-int manager_reload(Manager *m, ConfigError *ret_err);
-uint64_t manager_events_total(const Manager *m);
-uint64_t manager_events_lost(const Manager *m);
-uint64_t manager_kernel_drops(const Manager *m);
-/* Bring the loss count up to date with the kernel's (read between batches, so
- * GetStats first asks: lost_events and kernel_drops then agree). */
-void manager_check_loss(Manager *m);
-/* Tell the kernel which events are wanted now (rules, subscribers, threads). */
-void manager_update_filter(Manager *m);
-/* Print the process table to the output (SIGUSR1, --dump). */
-void manager_dump(Manager *m);

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manager.h"
-#include "jwriter.h"
+#include "list.h"
 #include "monitor.h"
 #include "monitor-idl.h"
 #include "rules.h"
@@ -16,8 +15,10 @@
 #define ERROR_CONFIG "io.cnprocd.Monitor.ConfigError"
 #define MAX_ANCESTORS 128
 
+typedef struct Subscriber Subscriber;
+
 struct Subscriber {
-	Manager *manager;
+	Monitor *monitor;
 	VarlinkCall *call;
 	uint32_t events; /* bit (1 << ProcEventType); 0: all */
 	char *unit, *comm;
@@ -26,96 +27,35 @@ struct Subscriber {
 	Subscriber *next, *prev;
 };
 
-static Manager *manager_of(void *userdata)
-{
-	return userdata;
-}
+struct Monitor {
+	const MonitorOps *ops;
+	void *userdata;
+	ProcTable *table;
+	const Config *config;
+	Subscriber *subscribers; /* io.cnprocd.Monitor.Subscribe calls */
+};
 
-static json_t *process_json(Manager *m, const Process *p)
+static json_t *process_json(Monitor *mon, const Process *p)
 {
-	return format_process_json(p, proctable_user_name(m->table, p->euid),
-				   m->config.record_argv);
+	return format_process_json(p, proctable_user_name(mon->table, p->euid),
+				   mon->config->record_argv);
 }
 
 static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
 {
-	Manager *m = manager_of(userdata);
-	const NetlinkStats *ns = netlink_stats(m->nl);
-	const ProcTableStats *ts = proctable_stats(m->table);
-	const VarlinkServerStats *vs = varlink_server_stats(m->varlink);
-	JournalWriterStats js;
-	json_t *events, *filter;
+	Monitor *mon = userdata;
+	DaemonStats st;
+	json_t *o;
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
 		return 0;
-	manager_check_loss(m);
-	events = json_object();
-	if (!events)
-		return -ENOMEM;
-	for (int t = PROC_EV_FORK; t < _PROC_EV_MAX; t++)
-		json_object_set_new(events, proc_event_type_to_string(t),
-				    json_integer((json_int_t)m->n_events[t]));
-	jwriter_get_stats(&js);
-	filter = json_array();
-	if (!filter) {
-		json_decref(events);
-		return -ENOMEM;
-	}
-	/* what the kernel sends us, by type (all of them without a filter) */
-	for (int t = PROC_EV_FORK; t < _PROC_EV_MAX; t++)
-		if (cnproc_kernel_mask(1U << t) & netlink_kernel_mask(m->nl))
-			json_array_append_new(filter, json_string(proc_event_type_to_string(t)));
-	return varlink_call_reply(call, json_pack(
-		"{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:b,s:I,s:I,s:I,s:I}",
-		"uptime_usec", (json_int_t)(now_usec(CLOCK_MONOTONIC) - m->start_usec),
-		"events", events,
-		"thread_events_folded", (json_int_t)m->n_thread_events,
-		"records_logged", (json_int_t)m->n_records,
-		"records_suppressed", (json_int_t)m->n_suppressed,
-		"records_ignored", (json_int_t)m->n_ignored,
-		"lost_events", (json_int_t)manager_events_lost(m),
-		"kernel_drops", (json_int_t)manager_kernel_drops(m),
-		"enobufs", (json_int_t)ns->n_enobufs,
-		"sequence_gaps", (json_int_t)(ns->n_seq_lost - m->gaps_base),
-		"resyncs", (json_int_t)m->n_resyncs,
-		"malformed_messages", (json_int_t)ns->n_malformed,
-		"unknown_messages", (json_int_t)ns->n_unknown,
-		"foreign_messages", (json_int_t)ns->n_foreign,
-		"processes", (json_int_t)proctable_size(m->table),
-		"table_full", (json_int_t)ts->n_full,
-		"rules", (json_int_t)m->config.rules.n,
-		"reloads", (json_int_t)m->n_reloads,
-		"reload_failures", (json_int_t)m->n_reload_failures,
-		"clients", (json_int_t)varlink_server_n_connections(m->varlink),
-		"receive_buffer", (json_int_t)netlink_rcvbuf(m->nl),
-		"kernel_filter", filter,
-		"kernel_filter_supported", netlink_filter_supported(m->nl),
-		"thread_filter", netlink_thread_filter(m->nl),
-		"sequence_checked", netlink_seq_valid(m->nl),
-		"pid_reused", (json_int_t)ts->n_reused,
-		"pid_mismatch", (json_int_t)ts->n_mismatch,
-		"proc_vanished", (json_int_t)ts->n_vanished,
-		"journal_queued", (json_int_t)js.queued,
-		"journal_written", (json_int_t)js.n_written,
-		"journal_dropped", (json_int_t)js.n_dropped,
-		"journal_failed", (json_int_t)js.n_failed,
-		"varlink_accepted", (json_int_t)vs->n_accepted,
-		"varlink_refused", (json_int_t)vs->n_refused,
-		"varlink_protocol_errors", (json_int_t)vs->n_protocol_errors,
-		"varlink_oversized", (json_int_t)vs->n_oversized,
-		"batch_delay_usec", (json_int_t)m->config.batch_delay,
-		"exec_prefetch", m->nl_exec != NULL,
-		"prefetch_used", (json_int_t)m->prefetch.stats.n_used,
-		"prefetch_missed", (json_int_t)m->prefetch.stats.n_missed,
-		"prefetch_evicted", (json_int_t)m->prefetch.stats.n_evicted,
-		"prefetch_overflows",
-		(json_int_t)(m->nl_exec ? netlink_stats(m->nl_exec)->n_enobufs : 0)));
+	mon->ops->get_stats(mon->userdata, &st);
+	o = stats_to_json(&st);
+	return o ? varlink_call_reply(call, o) : -ENOMEM;
 }
 
 typedef struct ListFilter {
-	Manager *manager;
+	Monitor *monitor;
 	const char *unit, *comm;
 	int64_t uid; /* -1: any */
 	VarlinkArray out;
@@ -132,7 +72,7 @@ static int list_one(const Process *p, void *userdata)
 		return 0;
 	if (f->uid >= 0 && (p->euid == (uid_t)-1 || (int64_t)p->euid != f->uid))
 		return 0;
-	f->error = varlink_array_add(&f->out, process_json(f->manager, p));
+	f->error = varlink_array_add(&f->out, process_json(f->monitor, p));
 	return f->error < 0;
 }
 
@@ -143,8 +83,8 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 		{ "user", JSON_STRING },
 		{ "comm", JSON_STRING },
 	};
-	Manager *m = manager_of(userdata);
-	ListFilter f = { .manager = m, .uid = -1 };
+	Monitor *mon = userdata;
+	ListFilter f = { .monitor = mon, .uid = -1 };
 	const char *user;
 
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
@@ -168,7 +108,7 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 	f.error = varlink_array_begin(&f.out, "processes");
 	if (f.error < 0)
 		return f.error;
-	proctable_foreach(m->table, list_one, &f);
+	proctable_foreach(mon->table, list_one, &f);
 	if (f.error < 0) {
 		varlink_array_done(&f.out);
 		return f.error;
@@ -179,7 +119,7 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
 {
 	static const VarlinkParam specs[] = { { "pid", JSON_INTEGER, true } };
-	Manager *m = manager_of(userdata);
+	Monitor *mon = userdata;
 	const Process *p, *a;
 	json_int_t pid;
 	json_t *ancestors;
@@ -187,7 +127,7 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
 	pid = json_integer_value(json_object_get(params, "pid"));
-	p = pid > 0 && pid <= INT32_MAX ? proctable_get(m->table, (pid_t)pid) : NULL;
+	p = pid > 0 && pid <= INT32_MAX ? proctable_get(mon->table, (pid_t)pid) : NULL;
 	if (!p)
 		return varlink_call_error(call, ERROR_NO_SUCH_PROCESS, json_pack("{s:I}", "pid", pid));
 	ancestors = json_array();
@@ -196,16 +136,16 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 	/* bounded: a corrupt parent chain (pid reuse) must not loop */
 	a = p;
 	for (int i = 0; i < MAX_ANCESTORS && a->ppid > 0 && a->ppid != a->pid; i++) {
-		a = proctable_get(m->table, a->ppid);
+		a = proctable_get(mon->table, a->ppid);
 		if (!a)
 			break;
-		json_array_append_new(ancestors, process_json(m, a));
+		json_array_append_new(ancestors, process_json(mon, a));
 	}
-	return varlink_call_reply(call, json_pack("{s:o,s:o}", "process", process_json(m, p),
+	return varlink_call_reply(call, json_pack("{s:o,s:o}", "process", process_json(mon, p),
 						  "ancestors", ancestors));
 }
 
-static json_t *rule_json(const Config *c, const Rule *r)
+static json_t *rule_json(const Rule *r)
 {
 	_cleanup_free_ char *match = rule_describe(r);
 	char rate[64], d[64];
@@ -215,7 +155,6 @@ static json_t *rule_json(const Config *c, const Rule *r)
 	else
 		snprintf(rate, sizeof(rate), "%u/%s", r->rate.burst,
 			 format_duration(d, sizeof(d), r->rate.interval * NSEC_PER_USEC));
-	(void)c;
 	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "name", r->name, "file",
 			 r->file, "line", (int)r->line, "match", match ?: "", "action",
 			 rule_action_to_string(r->action), "priority",
@@ -226,7 +165,8 @@ static json_t *rule_json(const Config *c, const Rule *r)
 
 static int list_rules(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
 {
-	Manager *m = manager_of(userdata);
+	Monitor *mon = userdata;
+	const Config *c = mon->config;
 	json_t *rules;
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
@@ -234,44 +174,56 @@ static int list_rules(VarlinkCall *call, json_t *params, unsigned flags, void *u
 	rules = json_array();
 	if (!rules)
 		return -ENOMEM;
-	for (size_t i = 0; i < m->config.rules.n; i++)
-		json_array_append_new(rules, rule_json(&m->config, m->config.rules.rules[i]));
+	for (size_t i = 0; i < c->rules.n; i++)
+		json_array_append_new(rules, rule_json(c->rules.rules[i]));
 	return varlink_call_reply(call, json_pack("{s:o,s:s,s:s}", "rules", rules,
 						  "default_action",
-						  rule_action_to_string(m->config.default_action),
+						  rule_action_to_string(c->default_action),
 						  "default_priority",
-						  priority_to_string(m->config.default_priority)));
+						  priority_to_string(c->default_priority)));
 }
 
 static void subscriber_free(Subscriber *s)
 {
-	Manager *m = s->manager;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		m->subscribers = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	m->n_subscribers--;
+	LIST_REMOVE(s->monitor->subscribers, s);
 	free(s->unit);
 	free(s->comm);
 	free(s);
-	manager_update_filter(m);
 }
 
-uint32_t monitor_subscribed_types(Manager *m)
+bool monitor_has_subscribers(const Monitor *mon)
+{
+	return mon && mon->subscribers;
+}
+
+uint32_t monitor_subscribed_types(const Monitor *mon)
 {
 	uint32_t t = 0;
 
-	for (Subscriber *s = m->subscribers; s; s = s->next)
+	for (Subscriber *s = mon ? mon->subscribers : NULL; s; s = s->next)
 		t |= s->events ?: CNPROC_TYPES_ALL;
 	return t;
 }
 
+/* The call ended: the client left, or the server answered for us. */
 static void on_subscriber_gone(VarlinkCall *call, void *userdata)
 {
-	subscriber_free(userdata);
+	Subscriber *s = userdata;
+	Monitor *mon = s->monitor;
+
+	subscriber_free(s);
+	mon->ops->subscriptions_changed(mon->userdata);
+}
+
+/* A glob filter of a subscription: copied, as the call outlives its message. */
+static int subscriber_glob(json_t *params, const char *key, char **ret)
+{
+	json_t *v = json_object_get(params, key);
+
+	if (!json_is_string(v))
+		return 0;
+	*ret = strdup(json_string_value(v));
+	return *ret ? 0 : -ENOMEM;
 }
 
 static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
@@ -282,11 +234,10 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		{ "uid", JSON_INTEGER },
 		{ "comm", JSON_STRING },
 	};
-	Manager *m = manager_of(userdata);
+	Monitor *mon = userdata;
 	Subscriber *s;
 	json_t *events, *v;
 	size_t i;
-	int r;
 
 	if (!(flags & VARLINK_CALL_MORE))
 		return varlink_call_error(call, "org.varlink.service.ExpectedMore", NULL);
@@ -295,7 +246,7 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->manager = m;
+	s->monitor = mon;
 	s->call = call;
 	s->uid = -1;
 	events = json_object_get(params, "events");
@@ -310,22 +261,21 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	}
 	if ((v = json_object_get(params, "uid")) && json_is_integer(v))
 		s->uid = json_integer_value(v);
-	if ((v = json_object_get(params, "unit")) && json_is_string(v))
-		s->unit = strdup(json_string_value(v));
-	if ((v = json_object_get(params, "comm")) && json_is_string(v))
-		s->comm = strdup(json_string_value(v));
+	/* out of memory refuses the call: a filter must never silently widen */
+	if (subscriber_glob(params, "unit", &s->unit) < 0 ||
+	    subscriber_glob(params, "comm", &s->comm) < 0) {
+		free(s->unit);
+		free(s);
+		return -ENOMEM;
+	}
 
-	s->next = m->subscribers;
-	if (m->subscribers)
-		m->subscribers->prev = s;
-	m->subscribers = s;
-	m->n_subscribers++;
+	LIST_PREPEND(mon->subscribers, s);
 	varlink_call_set_disconnect(call, on_subscriber_gone, s);
-	manager_update_filter(m);
+	mon->ops->subscriptions_changed(mon->userdata);
 
-	r = varlink_call_notify(call, json_pack("{s:b}", "ready", 1));
-	/* on failure the disconnect callback has freed s already */
-	return r == -ENOMEM ? r : 0;
+	/* on failure the call ends (here or by the server's error reply) and
+	 * on_subscriber_gone frees s */
+	return varlink_call_notify(call, json_pack("{s:b}", "ready", 1)) == -ENOMEM ? -ENOMEM : 0;
 }
 
 static bool subscriber_wants(const Subscriber *s, const EventRecord *rec)
@@ -343,11 +293,11 @@ static bool subscriber_wants(const Subscriber *s, const EventRecord *rec)
 	return true;
 }
 
-void monitor_broadcast(Manager *m, const EventRecord *rec)
+void monitor_broadcast(Monitor *mon, const EventRecord *rec)
 {
 	json_t *ev = NULL;
 
-	for (Subscriber *s = m->subscribers, *next; s; s = next) {
+	for (Subscriber *s = mon->subscribers, *next; s; s = next) {
 		json_t *reply;
 
 		next = s->next; /* s may be freed by a failed send */
@@ -370,37 +320,69 @@ void monitor_broadcast(Manager *m, const EventRecord *rec)
 	json_decref(ev);
 }
 
-void monitor_close_subscribers(Manager *m)
+int monitor_new(const MonitorOps *ops, void *userdata, ProcTable *table, const Config *config,
+		Monitor **ret)
 {
-	while (m->subscribers) {
-		Subscriber *s = m->subscribers;
+	Monitor *mon = calloc(1, sizeof(*mon));
+
+	if (!mon)
+		return -ENOMEM;
+	*mon = (Monitor){ .ops = ops, .userdata = userdata, .table = table, .config = config };
+	*ret = mon;
+	return 0;
+}
+
+Monitor *monitor_free(Monitor *mon)
+{
+	if (!mon)
+		return NULL;
+	while (mon->subscribers) {
+		Subscriber *s = mon->subscribers;
 		VarlinkCall *call = s->call;
 
+		/* we end it: nobody is to be told */
 		varlink_call_set_disconnect(call, NULL, NULL);
 		subscriber_free(s);
 		(void)varlink_call_reply(call, NULL);
 	}
+	free(mon);
+	return NULL;
 }
 
 static int reload(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
 {
-	Manager *m = manager_of(userdata);
+	Monitor *mon = userdata;
 	ConfigError err = {};
+	const char *restart[16];
+	size_t n_restart = 0;
+	json_t *keys;
 	int r;
 
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
 		return 0;
 	if (varlink_call_peer_uid(call) != 0)
 		return varlink_call_error(call, "org.varlink.service.PermissionDenied", NULL);
-	r = manager_reload(m, &err);
+	r = mon->ops->reload(mon->userdata, &err, restart, ELEMENTSOF(restart), &n_restart);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
 		return varlink_call_error(call, ERROR_CONFIG,
 					  json_pack("{s:s,s:i,s:s}", "file", err.file, "line",
 						    (int)err.line, "message", err.message));
-	return varlink_call_reply(call, json_pack("{s:I}", "rules",
-						  (json_int_t)m->config.rules.n));
+	if (n_restart == 0)
+		return varlink_call_reply(call, json_pack("{s:I}", "rules",
+							  (json_int_t)mon->config->rules.n));
+	keys = json_array();
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_restart; i++)
+		if (json_array_append_new(keys, json_string(restart[i])) < 0) {
+			json_decref(keys);
+			return -ENOMEM;
+		}
+	return varlink_call_reply(call, json_pack("{s:I,s:o}", "rules",
+						  (json_int_t)mon->config->rules.n,
+						  "restart_needed", keys));
 }
 
 static const VarlinkMethod methods[] = {

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "log.h"
 #include "util.h"
 #include "varlink.h"
@@ -137,28 +138,27 @@ void varlink_call_set_disconnect(VarlinkCall *c, void (*cb)(VarlinkCall *c, void
 	c->disconnect_userdata = userdata;
 }
 
-static void call_free(VarlinkCall *call)
+/* However a call ends (its final reply, whoever sent it, or its connection
+ * closing), its owner is told once, then it is freed: nobody keeps a call that is
+ * gone. */
+static void call_end(VarlinkCall *call)
 {
-	if (!call)
-		return;
+	void (*cb)(VarlinkCall *c, void *userdata) = call->disconnect_cb;
+
+	call->disconnect_cb = NULL;
 	if (call->conn && call->conn->call == call)
 		call->conn->call = NULL;
+	if (cb)
+		cb(call, call->disconnect_userdata);
 	free(call);
 }
 
 /* Close and free a connection; a call in progress hears about it first. */
 static void connection_close(Connection *c, const char *why)
 {
-	VarlinkCall *call = c->call;
-
 	log_debug("varlink: closing connection of uid %u: %s", (unsigned)c->uid, why);
-	if (call) {
-		c->call = NULL;
-		call->conn = c;
-		if (call->disconnect_cb)
-			call->disconnect_cb(call, call->disconnect_userdata);
-		free(call);
-	}
+	if (c->call)
+		call_end(c->call);
 	connection_free(c);
 }
 
@@ -166,12 +166,7 @@ static void connection_free(Connection *c)
 {
 	VarlinkServer *s = c->server;
 
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->connections = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(s->connections, c);
 	s->n_connections--;
 	s->out_total -= c->out_size;
 	sd_event_source_disable_unref(c->io);
@@ -338,7 +333,7 @@ static void call_finish(VarlinkCall *call)
 {
 	Connection *c = call->conn;
 
-	call_free(call);
+	call_end(call);
 	if (c && !c->dispatching)
 		connection_process(c);
 }
@@ -829,10 +824,7 @@ static int connection_add(VarlinkServer *s, int cfd)
 		return r;
 	}
 	(void)sd_event_source_set_description(c->io, "cnprocd-varlink-conn");
-	c->next = s->connections;
-	if (s->connections)
-		s->connections->prev = c;
-	s->connections = c;
+	LIST_PREPEND(s->connections, c);
 	s->n_connections++;
 	s->stats.n_accepted++;
 	return 0;

@@ -125,15 +125,17 @@ uid_t varlink_call_peer_uid(const VarlinkCall *c);
 size_t varlink_call_output_queued(const VarlinkCall *c);
 size_t varlink_call_output_limit(const VarlinkCall *c);
 
-/* For long-running (more) calls: told when the client goes away; after the callback
- * the call must not be used. */
+/* Told when the call ends, however it ends: its final reply (the owner's own, or
+ * the server's error after a method failed) or the client going away; after the
+ * callback the call must not be used. An owner that ends a call itself may clear
+ * the callback first. */
 void varlink_call_set_disconnect(VarlinkCall *c, void (*cb)(VarlinkCall *c, void *userdata),
 				 void *userdata);
 
 /*
  * Parameter checking for method implementations: each spec names a parameter and
- * its JSON type (JSON_STRING, JSON_INTEGER, ...; JSON_NULL in .nullable means null is
- * allowed), whether it is required. Unknown parameters and mistyped ones get an
+ * its JSON type (JSON_STRING, JSON_INTEGER, ...), whether it is required (an optional
+ * parameter may also be null). Unknown parameters and mistyped ones get an
  * InvalidParameter error answered here; returns 0 if all is well, -EINVAL if the
  * error was sent.
  */

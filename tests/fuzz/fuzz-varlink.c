@@ -49,9 +49,12 @@ static struct {
 	int64_t left; /* notifications before the final reply; < 0: never */
 } sub;
 
+/* The subscription is given up by us: its call no longer reports to us. */
 static void sub_clear(void)
 {
 	sub.source = sd_event_source_disable_unref(sub.source);
+	if (sub.call)
+		varlink_call_set_disconnect(sub.call, NULL, NULL);
 	sub.call = NULL;
 }
 
@@ -150,10 +153,8 @@ static int method_subscribe(VarlinkCall *call, json_t *parameters, unsigned flag
 	}
 	/* the first notification at once, as a subscription confirms itself */
 	r = varlink_call_notify(call, json_pack("{s:b}", "subscribed", 1));
-	/* still ours after a failure: the connection lives and the server will answer
-	 * with an error, which ends the call (a lost connection cleared sub already) */
-	if (r < 0 && sub.call == call)
-		sub_clear();
+	/* after a failure the server answers with an error, which ends the call and
+	 * tells on_sub_disconnect (a lost connection told it already) */
 	return r;
 }
 

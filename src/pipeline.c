@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+
+#include "macro.h"
+#include "pipeline.h"
+
+bool pipeline_is_thread_event(const ProcEvent *ev)
+{
+	return ev->pid != ev->tgid && ev->type != PROC_EV_COREDUMP;
+}
+
+void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
+		     const Process *parent, const char *user, uint64_t realtime_usec,
+		     bool record_argv)
+{
+	*rec = (EventRecord){
+		.ev = ev,
+		.proc = p,
+		.parent = parent,
+		.user = user,
+		.realtime_usec = realtime_usec,
+		.record_argv = record_argv,
+		.lifetime_ns = LIFETIME_UNKNOWN,
+	};
+	if (ev->type == PROC_EV_EXIT && p && p->start_ns > 0 && ev->timestamp_ns >= p->start_ns)
+		rec->lifetime_ns = ev->timestamp_ns - p->start_ns;
+}
+
+bool pipeline_needs_cmdline(const Config *c)
+{
+	for (size_t i = 0; i < c->rules.n; i++)
+		if (c->rules.rules[i]->cmdline.n > 0)
+			return true;
+	return false;
+}
+
+Verdict pipeline_decide(Config *c, bool need_cmdline, EventRecord *rec, usec_t now)
+{
+	const ProcEvent *ev = rec->ev;
+	const Process *p = rec->proc;
+	_cleanup_free_ char *cmdline = NULL;
+	MatchInput in = {
+		.type = ev->type,
+		.uid = -1,
+		.gid = -1,
+		.exit_code = -1,
+		.lifetime_usec = UINT64_MAX,
+	};
+	RateLimit *rl;
+	Rule *rule;
+
+	if (p) {
+		in.comm = p->comm;
+		in.exe = p->exe;
+		in.unit = p->unit;
+		in.cgroup = p->cgroup;
+		in.uid = p->euid == (uid_t)-1 ? -1 : (int64_t)p->euid;
+		in.gid = p->egid == (gid_t)-1 ? -1 : (int64_t)p->egid;
+		if (need_cmdline && p->argv_len > 0)
+			in.cmdline = cmdline = process_cmdline(p);
+	}
+	if (rec->parent) {
+		in.parent_comm = rec->parent->comm;
+		in.parent_exe = rec->parent->exe;
+	}
+	if (ev->type == PROC_EV_EXIT) {
+		in.exit_code = ev->exit.signal ? -1 : ev->exit.status;
+		in.exit_signal = ev->exit.signal;
+		if (rec->lifetime_ns != LIFETIME_UNKNOWN)
+			in.lifetime_usec = rec->lifetime_ns / NSEC_PER_USEC;
+	}
+
+	rule = rules_match(&c->rules, &in);
+	if (rule)
+		rule->stats.n_hits++;
+	rec->priority = rule ? rule->priority : c->default_priority;
+	rec->rule = rule ? rule->name : NULL;
+	if ((rule ? rule->action : c->default_action) == RULE_ACTION_IGNORE)
+		return VERDICT_IGNORE;
+	rl = rule ? &rule->rate : &c->default_rate;
+	if (!rate_limit_check(rl, now)) {
+		if (rule)
+			rule->stats.n_suppressed++;
+		return VERDICT_SUPPRESSED;
+	}
+	if (rule)
+		rule->stats.n_logged++;
+	return VERDICT_LOG;
+}
+
+uint32_t pipeline_wanted_types(const Config *c, uint32_t subscribed)
+{
+	/* the table follows processes through these, whatever the rules say */
+	uint32_t t = 1U << PROC_EV_FORK | 1U << PROC_EV_EXEC | 1U << PROC_EV_EXIT |
+		     1U << PROC_EV_UID | 1U << PROC_EV_GID | 1U << PROC_EV_COMM;
+
+	if (c->default_action == RULE_ACTION_LOG)
+		return CNPROC_TYPES_ALL;
+	for (size_t i = 0; i < c->rules.n; i++) {
+		const Rule *r = c->rules.rules[i];
+
+		if (r->action == RULE_ACTION_LOG)
+			t |= r->events ?: CNPROC_TYPES_ALL;
+	}
+	return t | subscribed;
+}

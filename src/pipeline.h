@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What the daemon makes of one event, decided without any I/O: whether it is a
+ * thread event to fold, the record's priority and rule (first match wins, else
+ * the default action), whether a rate limit suppresses it, and which event types
+ * the kernel must deliver for the rules and subscribers in force.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conffile.h"
+#include "format.h"
+#include "rules.h"
+
+typedef enum Verdict {
+	VERDICT_LOG,        /* write the record */
+	VERDICT_IGNORE,     /* an ignore action (or the default) dropped it */
+	VERDICT_SUPPRESSED, /* a rate limit dropped it */
+} Verdict;
+
+/* Folded into its process unless threads are reported (a coredump is the whole
+ * process's, whichever thread faulted). */
+bool pipeline_is_thread_event(const ProcEvent *ev);
+
+/* Fill the record of ev about p (NULL: untracked) from what the table knows. */
+void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
+		     const Process *parent, const char *user, uint64_t realtime_usec,
+		     bool record_argv);
+
+/* Whether some rule matches on the command line (it is then built per event). */
+bool pipeline_needs_cmdline(const Config *c);
+
+/* Match rec against the rules at now (CLOCK_MONOTONIC): sets rec->rule and
+ * rec->priority, counts the rule's hits, takes from its rate limit. */
+Verdict pipeline_decide(Config *c, bool need_cmdline, EventRecord *rec, usec_t now);
+
+/* Event types the daemon needs delivered (1 << ProcEventType): the table's, the
+ * logging rules', the subscribers'. An ignore rule needs nothing. */
+uint32_t pipeline_wanted_types(const Config *c, uint32_t subscribed);
