@@ -118,17 +118,23 @@ void record_discard(Record *r)
 	*r = (Record){};
 }
 
+int record_end(Record *r)
+{
+	int k = r->f && fclose(r->f) != 0 ? -ENOMEM : 0;
+
+	r->f = NULL;
+	return k;
+}
+
 int record_send(Record *r, LogTarget target)
 {
 	struct iovec iov[RECORD_MAX_FIELDS];
 	int k;
 
-	if (fclose(r->f) != 0) {
-		r->f = NULL;
+	if (record_end(r) < 0) {
 		record_discard(r);
 		return -ENOMEM;
 	}
-	r->f = NULL;
 	if (target != LOG_TARGET_JOURNAL) {
 		if (r->message_field >= 0) {
 			const char *m = r->buf + r->off[r->message_field] + strlen("MESSAGE=");
@@ -146,7 +152,7 @@ int record_send(Record *r, LogTarget target)
 	return k;
 }
 
-int journal_send_event(const EventRecord *rec)
+int journal_event_record(const EventRecord *rec, Record *ret)
 {
 	const ProcEvent *ev = rec->ev;
 	const Process *p = rec->proc;
@@ -210,5 +216,15 @@ int journal_send_event(const EventRecord *rec)
 			record_field(&r, "CNPROCD_LIFETIME_USEC=%llu",
 				     (unsigned long long)(rec->lifetime_ns / 1000));
 	}
-	return record_send(&r, LOG_TARGET_JOURNAL);
+	*ret = r;
+	return 0;
+}
+
+int journal_send_event(const EventRecord *rec)
+{
+	Record r;
+	int k;
+
+	k = journal_event_record(rec, &r);
+	return k < 0 ? k : record_send(&r, LOG_TARGET_JOURNAL);
 }

@@ -56,6 +56,11 @@ void record_message_append(Record *r, const char *fmt, ...) _printf_format_(2, 3
  */
 int record_send(Record *r, LogTarget target);
 void record_discard(Record *r);
+/* Close the record's stream without sending it: field i is then the len[i] bytes at
+ * buf + off[i]. record_discard() frees it. */
+int record_end(Record *r);
 
+/* One event's record, begun in *ret (the caller sends or discards it). */
+int journal_event_record(const EventRecord *rec, Record *ret);
 /* One event record to journald. */
 int journal_send_event(const EventRecord *rec);
