@@ -13,12 +13,9 @@
 #include "log.h"
 #include "rules.h"
 
-#define CONFIG_DEFAULT_RCVBUF (8ULL << 20)
-#define CONFIG_DEFAULT_MAX_PROCESSES 131072
+/* The other defaults are in the table of [cnprocd] keys, conf-settings.c. */
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
-#define CONFIG_DEFAULT_JOURNAL_QUEUE 16384
-#define CONFIG_DEFAULT_BATCH_DELAY (5 * USEC_PER_MSEC)
 #define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
 
 typedef struct Config {
