@@ -411,6 +411,8 @@ static const Setting settings[] = {
 	  .reloadable = false },
 };
 
+_Static_assert(ELEMENTSOF(settings) == CONFIG_N_KEYS, "CONFIG_N_KEYS is the table's size");
+
 static const Setting *setting_find(const char *key)
 {
 	for (size_t i = 0; i < ELEMENTSOF(settings); i++)
@@ -463,4 +465,33 @@ void config_settings_print(const Config *c, FILE *f)
 		fputc('\n', f);
 	}
 	config_done(&d);
+}
+
+const char *config_key(size_t i)
+{
+	return i < ELEMENTSOF(settings) ? settings[i].key : NULL;
+}
+
+bool config_key_reloadable(const char *key)
+{
+	const Setting *s = setting_find(key);
+
+	return s && s->reloadable;
+}
+
+size_t config_changed_at_restart(const Config *running, const Config *loaded,
+				 const char **keys, size_t n_keys)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
+		const Setting *s = &settings[i];
+
+		if (s->reloadable || setting_equal(s, running, loaded))
+			continue;
+		if (n < n_keys)
+			keys[n] = s->key;
+		n++;
+	}
+	return n;
 }

@@ -1056,11 +1056,7 @@ static void test_print_settings(void)
 		  "varlink-socket = none\n"
 		  "varlink-mode = 0600\n" },
 	};
-	_cleanup_free_ char *saved = getenv("RUNTIME_DIRECTORY") ?
-					     strdup(getenv("RUNTIME_DIRECTORY")) : NULL;
 
-	/* the default socket path depends on it */
-	unsetenv("RUNTIME_DIRECTORY");
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
 		_cleanup_(config_done) Config c;
 		_cleanup_free_ char *out = NULL;
@@ -1080,8 +1076,122 @@ static void test_print_settings(void)
 		TS_ASSERT(body);
 		TS_ASSERT_STR_EQ(body + 1, t[i].want);
 	}
-	if (saved)
-		setenv("RUNTIME_DIRECTORY", saved, 1);
+}
+
+/* --- what a reload cannot apply --- */
+
+static void test_reloadable_keys(void)
+{
+	static const char *const restart[] = { "journal-queue", "varlink-socket",
+					       "varlink-mode", "varlink-group" };
+	size_t n = 0;
+
+	for (size_t i = 0; config_key(i); i++) {
+		bool want = true;
+
+		for (size_t j = 0; j < ELEMENTSOF(restart); j++)
+			if (strcmp(config_key(i), restart[j]) == 0)
+				want = false;
+		if (config_key_reloadable(config_key(i)) != want)
+			fprintf(stderr, "%s: reloadable should be %d\n", config_key(i), want);
+		TS_ASSERT(config_key_reloadable(config_key(i)) == want);
+		n++;
+	}
+	TS_ASSERT_INT_EQ(n, CONFIG_N_KEYS);
+	TS_ASSERT(!config_key(CONFIG_N_KEYS));
+	TS_ASSERT_STR_EQ(config_key(0), "receive-buffer");
+	TS_ASSERT(!config_key_reloadable("no-such-key"));
+	TS_ASSERT(!config_key_reloadable("Varlink-socket"));
+}
+
+/* config_changed_at_restart(running, loaded) as one string: "key key ..." */
+static size_t changed(const char *running, const char *loaded, char *buf, size_t size)
+{
+	_cleanup_(config_done) Config a, b;
+	const char *keys[CONFIG_N_KEYS];
+	size_t n;
+
+	config_init(&a);
+	config_init(&b);
+	if (reload(&a, running) < 0 || reload(&b, loaded) < 0)
+		return SIZE_MAX;
+	n = config_changed_at_restart(&a, &b, keys, ELEMENTSOF(keys));
+	buf[0] = 0;
+	for (size_t i = 0; i < n && i < ELEMENTSOF(keys); i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? " " : "", keys[i]);
+	/* the same keys differ the other way round */
+	return n == config_changed_at_restart(&b, &a, keys, 0) ? n : SIZE_MAX - 1;
+}
+
+static void test_changed_at_restart(void)
+{
+	static const struct {
+		const char *running, *loaded, *want;
+	} t[] = {
+		{ "", "", "" },
+		{ "[cnprocd]\nvarlink-socket = /run/a\n", "[cnprocd]\nvarlink-socket = /run/a\n", "" },
+		{ "", "[cnprocd]\nvarlink-socket = /run/a\n", "varlink-socket" },
+		{ "[cnprocd]\nvarlink-socket = /run/a\n", "[cnprocd]\nvarlink-socket = /run/b\n",
+		  "varlink-socket" },
+		{ "", "[cnprocd]\nvarlink-socket = none\n", "varlink-socket" },
+		{ "[cnprocd]\nvarlink-socket = none\n", "[cnprocd]\nvarlink-socket = /run/a\n",
+		  "varlink-socket" },
+		/* where the socket goes counts, not how it is said */
+		{ "", "[cnprocd]\nvarlink-socket = /run/cnprocd/io.cnprocd.Monitor\n", "" },
+		{ "[cnprocd]\njournal-queue = 16384\nvarlink-mode = 0600\n", "", "" },
+		{ "", "[cnprocd]\njournal-queue = 64\n", "journal-queue" },
+		{ "", "[cnprocd]\nvarlink-mode = 0660\n", "varlink-mode" },
+		{ "", "[cnprocd]\nvarlink-group = root\n", "varlink-group" },
+		/* a reload applies these: nothing to say */
+		{ "[cnprocd]\nredact-argv = --token\n",
+		  "[cnprocd]\nreceive-buffer = 1M\nlog-target = console\nmax-processes = 64\n"
+		  "threads = yes\nkernel-filter = no\nbatch-delay = 0\nexec-prefetch = no\n"
+		  "record-argv = no\nredact-argv = --password=*\ndefault-action = ignore\n"
+		  "default-priority = err\nrate-limit = none\n",
+		  "" },
+		/* several, among changes a reload applies, in table order */
+		{ "[cnprocd]\nvarlink-group = root\nthreads = yes\n",
+		  "[cnprocd]\nvarlink-mode = 0666\nthreads = no\nvarlink-socket = none\n"
+		  "journal-queue = 32\nrate-limit = 1/1s\n",
+		  "journal-queue varlink-socket varlink-mode varlink-group" },
+	};
+	char got[256];
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		size_t n = changed(t[i].running, t[i].loaded, got, sizeof(got));
+
+		if (n >= SIZE_MAX - 1 || strcmp(got, t[i].want) != 0)
+			fprintf(stderr, "running:\n%sloaded:\n%s-> %zu \"%s\", want \"%s\"\n",
+				t[i].running, t[i].loaded, n, got, t[i].want);
+		TS_ASSERT(n < SIZE_MAX - 1);
+		TS_ASSERT_STR_EQ(got, t[i].want);
+	}
+}
+
+/* Room for fewer names than differ; the command line's socket on both sides. */
+static void test_changed_at_restart_edges(void)
+{
+	_cleanup_(config_done) Config a, b;
+	const ConfigOverrides o = { .varlink_socket = "/run/cmdline" };
+	const char *keys[3] = { NULL, NULL, "untouched" };
+
+	config_init(&a);
+	config_init(&b);
+	TS_ASSERT_INT_EQ(reload(&b, "[cnprocd]\nvarlink-socket = none\njournal-queue = 32\n"
+				    "varlink-group = root\n"),
+			 0);
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, keys, 2), 3);
+	TS_ASSERT_STR_EQ(keys[0], "journal-queue");
+	TS_ASSERT_STR_EQ(keys[1], "varlink-socket");
+	TS_ASSERT_STR_EQ(keys[2], "untouched");
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, NULL, 0), 3);
+
+	/* --varlink-socket wins over both files: the socket stays where it is */
+	config_apply_overrides(&a, &o);
+	config_apply_overrides(&b, &o);
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, keys, 3), 2);
+	TS_ASSERT_STR_EQ(keys[0], "journal-queue");
+	TS_ASSERT_STR_EQ(keys[1], "varlink-group");
 }
 
 /* --- config_load on files --- */
@@ -1551,6 +1661,8 @@ int main(void)
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/cnprocd-test-config-XXXXXX");
 	if (!mkdtemp(tmp_dir))
 		tmp_dir[0] = 0; /* the file tests fail on it */
+	/* the default socket path depends on it */
+	unsetenv("RUNTIME_DIRECTORY");
 
 	RUN_TEST(test_defaults);
 	RUN_TEST(test_all_keys);
@@ -1572,6 +1684,9 @@ int main(void)
 	RUN_TEST(test_hash);
 	RUN_TEST(test_print);
 	RUN_TEST(test_print_settings);
+	RUN_TEST(test_reloadable_keys);
+	RUN_TEST(test_changed_at_restart);
+	RUN_TEST(test_changed_at_restart_edges);
 	RUN_TEST(test_load_file);
 	RUN_TEST(test_load_size_limit);
 	RUN_TEST(test_dropins);
