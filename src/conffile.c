@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading cnprocd.conf and its drop-ins into a Config: the files, the pre-scan,
+ * inih, and which line an error is on. The [cnprocd] keys themselves are in
+ * conf-settings.c, the rule keys in rules.c.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
@@ -9,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf-settings.h"
 #include "conffile.h"
 #include "macro.h"
 #include "util.h"
@@ -18,23 +24,11 @@
 void config_init(Config *c)
 {
 	*c = (Config){
-		.rcvbuf = CONFIG_DEFAULT_RCVBUF,
-		.log_target = LOG_TARGET_AUTO,
-		.max_processes = CONFIG_DEFAULT_MAX_PROCESSES,
-		.threads = false,
-		.kernel_filter = true,
-		.journal_queue = CONFIG_DEFAULT_JOURNAL_QUEUE,
-		.batch_delay = CONFIG_DEFAULT_BATCH_DELAY,
-		.exec_prefetch = true,
-		.record_argv = true,
-		.default_action = RULE_ACTION_LOG,
-		.default_priority = LOG_INFO,
 		.default_rate = { .burst = CONFIG_DEFAULT_RATE_BURST,
 				  .interval = CONFIG_DEFAULT_RATE_INTERVAL },
-		.varlink_mode = 0600,
-		.varlink_group = -1,
 		.hash = 0xcbf29ce484222325ULL, /* FNV-1a offset basis */
 	};
+	config_settings_init(c);
 }
 
 void config_done(Config *c)
@@ -55,11 +49,8 @@ void config_apply_overrides(Config *c, const ConfigOverrides *o)
 		c->threads = true;
 	if (o->no_argv)
 		c->record_argv = false;
-	if (o->varlink_socket) {
-		free(c->varlink_socket);
-		c->varlink_none = strcmp(o->varlink_socket, "none") == 0;
-		c->varlink_socket = c->varlink_none ? NULL : strdup(o->varlink_socket);
-	}
+	if (o->varlink_socket)
+		(void)config_set_varlink_socket(c, o->varlink_socket);
 }
 
 const char *config_varlink_socket(const Config *c, char *buf, size_t size)
@@ -121,128 +112,6 @@ _printf_format_(2, 3) static int fail(ParseState *s, const char *fmt, ...)
 	return 0;
 }
 
-static int parse_bool_key(ParseState *s, const char *name, const char *value, bool *ret)
-{
-	int b = parse_boolean(value);
-
-	if (b < 0)
-		return fail(s, "%s: expected a boolean (yes/no), got \"%s\"", name, value);
-	*ret = b;
-	return 1;
-}
-
-static int handle_daemon_key(ParseState *s, const char *name, const char *value)
-{
-	Config *c = s->config;
-	char err[256];
-
-	if (strcmp(name, "receive-buffer") == 0) {
-		if (parse_size(value, &c->rcvbuf) < 0 || c->rcvbuf > (1ULL << 30))
-			return fail(s, "receive-buffer: expected a size up to 1G (e.g. 8M), got \"%s\"",
-				    value);
-		return 1;
-	}
-	if (strcmp(name, "log-target") == 0) {
-		LogTarget t = log_target_from_string(value);
-		if (t < 0)
-			return fail(s, "log-target: expected auto, console or journal, got \"%s\"",
-				    value);
-		c->log_target = t;
-		return 1;
-	}
-	if (strcmp(name, "max-processes") == 0) {
-		if (parse_uint64(value, &c->max_processes) < 0 || c->max_processes < 16 ||
-		    c->max_processes > (1ULL << 24))
-			return fail(s, "max-processes: expected a number from 16 to 16777216, "
-				       "got \"%s\"", value);
-		return 1;
-	}
-	if (strcmp(name, "threads") == 0)
-		return parse_bool_key(s, name, value, &c->threads);
-	if (strcmp(name, "journal-queue") == 0) {
-		if (parse_uint64(value, &c->journal_queue) < 0 || c->journal_queue < 16 ||
-		    c->journal_queue > (1ULL << 20))
-			return fail(s, "journal-queue: expected a number from 16 to 1048576, "
-				       "got \"%s\"", value);
-		return 1;
-	}
-	if (strcmp(name, "kernel-filter") == 0)
-		return parse_bool_key(s, name, value, &c->kernel_filter);
-	if (strcmp(name, "exec-prefetch") == 0)
-		return parse_bool_key(s, name, value, &c->exec_prefetch);
-	if (strcmp(name, "batch-delay") == 0) {
-		usec_t u;
-
-		if (parse_duration(value, &u) < 0 || u > USEC_PER_SEC)
-			return fail(s, "batch-delay: expected a duration up to 1s (e.g. 5ms, 0 to "
-				       "read every event at once), got \"%s\"", value);
-		c->batch_delay = u;
-		return 1;
-	}
-	if (strcmp(name, "redact-argv") == 0) {
-		char why[256];
-		int r = glob_list_parse(&c->redact, name, value, why, sizeof(why));
-
-		if (r == -ENOMEM)
-			return fail(s, "out of memory");
-		return r < 0 ? fail(s, "%s", why) : 1;
-	}
-	if (strcmp(name, "record-argv") == 0)
-		return parse_bool_key(s, name, value, &c->record_argv);
-	if (strcmp(name, "default-action") == 0) {
-		if (strcmp(value, "log") == 0)
-			c->default_action = RULE_ACTION_LOG;
-		else if (strcmp(value, "ignore") == 0)
-			c->default_action = RULE_ACTION_IGNORE;
-		else
-			return fail(s, "default-action: expected log or ignore, got \"%s\"", value);
-		return 1;
-	}
-	if (strcmp(name, "default-priority") == 0) {
-		int p = priority_from_string(value);
-		if (p < 0)
-			return fail(s, "default-priority: expected emerg, alert, crit, err, warning, "
-				    "notice, info or debug, got \"%s\"", value);
-		c->default_priority = p;
-		return 1;
-	}
-	if (strcmp(name, "rate-limit") == 0) {
-		if (rule_parse_rate_limit(&c->default_rate, value, err, sizeof(err)) < 0)
-			return fail(s, "%s", err);
-		return 1;
-	}
-	if (strcmp(name, "varlink-socket") == 0) {
-		if (strcmp(value, "none") != 0 && value[0] != '/')
-			return fail(s, "varlink-socket: expected an absolute path or none, got "
-				    "\"%s\"", value);
-		free(c->varlink_socket);
-		c->varlink_none = strcmp(value, "none") == 0;
-		c->varlink_socket = c->varlink_none ? NULL : strdup(value);
-		if (!c->varlink_none && !c->varlink_socket)
-			return fail(s, "out of memory");
-		return 1;
-	}
-	if (strcmp(name, "varlink-mode") == 0) {
-		char *end;
-		unsigned long v = strtoul(value, &end, 8);
-
-		if (!*value || *end || v > 0777)
-			return fail(s, "varlink-mode: expected an octal mode like 0660, got \"%s\"",
-				    value);
-		c->varlink_mode = (unsigned)v;
-		return 1;
-	}
-	if (strcmp(name, "varlink-group") == 0) {
-		uint32_t gid;
-
-		if (config_resolve_name(value, true, &gid) < 0)
-			return fail(s, "varlink-group: unknown group \"%s\"", value);
-		c->varlink_group = gid;
-		return 1;
-	}
-	return fail(s, "unknown key \"%s\" in section [cnprocd]", name);
-}
-
 /* "rule NAME" -> NAME, or NULL if section is not a rule section */
 static const char *rule_section_name(const char *section)
 {
@@ -261,16 +130,18 @@ static int handler(void *user, const char *section, const char *name, const char
 	int k;
 
 	if (strcmp(section, "cnprocd") == 0)
-		return handle_daemon_key(s, name, value);
-	if (section[0] == 0)
+		k = config_setting_parse(s->config, name, value, err, sizeof(err));
+	else if (section[0] == 0)
 		return fail(s, "\"%s\" is outside of any section (start with [cnprocd] or "
 			    "[rule NAME])", name);
-	rname = rule_section_name(section);
-	/* the pre-scan created every rule and rejected unknown sections */
-	r = rname ? rule_set_find(&s->config->rules, rname) : NULL;
-	if (!r)
-		return fail(s, "unknown section [%s]", section);
-	k = rule_set_key(r, name, value, config_resolve_name, err, sizeof(err));
+	else {
+		rname = rule_section_name(section);
+		/* the pre-scan created every rule and rejected unknown sections */
+		r = rname ? rule_set_find(&s->config->rules, rname) : NULL;
+		if (!r)
+			return fail(s, "unknown section [%s]", section);
+		k = rule_set_key(r, name, value, config_resolve_name, err, sizeof(err));
+	}
 	if (k == -ENOMEM)
 		return fail(s, "out of memory");
 	if (k < 0)
@@ -665,54 +536,11 @@ int config_load_string(const char *name, const char *text, Config *ret, ConfigEr
 	return 0;
 }
 
-static void print_rate(FILE *f, const RateLimit *rl)
-{
-	char d[64];
-
-	if (rl->burst == 0)
-		fputs("none", f);
-	else
-		fprintf(f, "%u/%s", rl->burst,
-			format_duration(d, sizeof(d), rl->interval * NSEC_PER_USEC));
-}
-
 void config_print(const Config *c, FILE *f)
 {
 	fprintf(f, "[cnprocd]  # %u file(s), hash %016llx\n", c->n_files,
 		(unsigned long long)c->hash);
-	fprintf(f, "receive-buffer = %llu\n", (unsigned long long)c->rcvbuf);
-	fprintf(f, "log-target = %s\n", log_target_to_string(c->log_target));
-	fprintf(f, "max-processes = %llu\n", (unsigned long long)c->max_processes);
-	fprintf(f, "threads = %s\n", c->threads ? "yes" : "no");
-	fprintf(f, "kernel-filter = %s\n", c->kernel_filter ? "yes" : "no");
-	fprintf(f, "journal-queue = %llu\n", (unsigned long long)c->journal_queue);
-	fprintf(f, "exec-prefetch = %s\n", c->exec_prefetch ? "yes" : "no");
-	if (c->batch_delay % USEC_PER_MSEC == 0)
-		fprintf(f, "batch-delay = %llums\n",
-			(unsigned long long)(c->batch_delay / USEC_PER_MSEC));
-	else
-		fprintf(f, "batch-delay = %lluus\n", (unsigned long long)c->batch_delay);
-	fprintf(f, "record-argv = %s\n", c->record_argv ? "yes" : "no");
-	if (c->redact.n > 0) {
-		fputs("redact-argv =", f);
-		for (size_t i = 0; i < c->redact.n; i++)
-			fprintf(f, " \"%s\"", c->redact.items[i]);
-		fputc('\n', f);
-	}
-	fprintf(f, "default-action = %s\n", rule_action_to_string(c->default_action));
-	fprintf(f, "default-priority = %s\n", priority_to_string(c->default_priority));
-	fputs("rate-limit = ", f);
-	print_rate(f, &c->default_rate);
-	fputc('\n', f);
-	{
-		char buf[256];
-		const char *v = config_varlink_socket(c, buf, sizeof(buf));
-
-		fprintf(f, "varlink-socket = %s\n", v ?: "none");
-	}
-	fprintf(f, "varlink-mode = %04o\n", c->varlink_mode);
-	if (c->varlink_group >= 0)
-		fprintf(f, "varlink-group = %lld\n", (long long)c->varlink_group);
+	config_settings_print(c, f);
 
 	for (size_t i = 0; i < c->rules.n; i++) {
 		const Rule *r = c->rules.rules[i];
@@ -725,7 +553,7 @@ void config_print(const Config *c, FILE *f)
 		if (r->action == RULE_ACTION_LOG) {
 			fprintf(f, "priority = %s\n", priority_to_string(r->priority));
 			fputs("rate-limit = ", f);
-			print_rate(f, &r->rate);
+			rate_limit_print(f, &r->rate);
 			fputs(r->rate_set ? "\n" : "  # the [cnprocd] default\n", f);
 		}
 	}

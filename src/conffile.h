@@ -13,13 +13,12 @@
 #include "log.h"
 #include "rules.h"
 
-#define CONFIG_DEFAULT_RCVBUF (8ULL << 20)
-#define CONFIG_DEFAULT_MAX_PROCESSES 131072
+/* The other defaults are in the table of [cnprocd] keys, conf-settings.c. */
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
-#define CONFIG_DEFAULT_JOURNAL_QUEUE 16384
-#define CONFIG_DEFAULT_BATCH_DELAY (5 * USEC_PER_MSEC)
 #define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
+/* How many [cnprocd] keys there are: enough room for config_changed_at_restart(). */
+#define CONFIG_N_KEYS 16
 
 typedef struct Config {
 	uint64_t rcvbuf;          /* receive-buffer */
@@ -84,6 +83,22 @@ const char *config_varlink_socket(const Config *c, char *buf, size_t size);
 
 /* Users and groups are resolved with NSS by default; tests may swap this. */
 int config_resolve_name(const char *name, bool group, uint32_t *ret);
+
+/* The [cnprocd] keys in the order --check-config prints them; NULL after the last. */
+const char *config_key(size_t i);
+
+/* Whether a reload applies a change of key at once; false for the keys that take
+ * effect at the next restart (and for unknown keys). */
+bool config_key_reloadable(const char *key);
+
+/*
+ * A reload from running to loaded (both after config_apply_overrides()): the keys
+ * it cannot apply whose value differs, in table order. Fills at most n_keys names
+ * into keys (CONFIG_N_KEYS always suffice) and returns how many differ. Values are
+ * compared as the daemon uses them: varlink-socket by the path it resolves to.
+ */
+size_t config_changed_at_restart(const Config *running, const Config *loaded,
+				 const char **keys, size_t n_keys);
 
 /* The parsed configuration, readable, for --check-config. */
 void config_print(const Config *c, FILE *f);

@@ -334,6 +334,67 @@ static void test_invalid_values(void)
 	CHECK_ERROR("[cnprocd]\ndefault-action = drop\n", 2, "\"drop\"");
 }
 
+/* The whole message of each kind of [cnprocd] error, bounds included: scripts
+ * and the manual quote them. */
+static void test_setting_messages(void)
+{
+	static const struct {
+		const char *line, *message;
+	} t[] = {
+		{ "receive-buffer = 2G",
+		  "receive-buffer: expected a size up to 1G (e.g. 8M), got \"2G\"" },
+		{ "log-target = syslog",
+		  "log-target: expected auto, console or journal, got \"syslog\"" },
+		{ "max-processes = x",
+		  "max-processes: expected a number from 16 to 16777216, got \"x\"" },
+		{ "threads = maybe", "threads: expected a boolean (yes/no), got \"maybe\"" },
+		{ "kernel-filter = 2", "kernel-filter: expected a boolean (yes/no), got \"2\"" },
+		{ "journal-queue = 15",
+		  "journal-queue: expected a number from 16 to 1048576, got \"15\"" },
+		{ "batch-delay = 1000001us",
+		  "batch-delay: expected a duration up to 1s (e.g. 5ms, 0 to read every event "
+		  "at once), got \"1000001us\"" },
+		{ "exec-prefetch =", "exec-prefetch: expected a boolean (yes/no), got \"\"" },
+		{ "redact-argv = [x", "redact-argv: bad glob \"[x\": unterminated [ in pattern" },
+		{ "default-action = Log", "default-action: expected log or ignore, got \"Log\"" },
+		{ "default-priority = 8",
+		  "default-priority: expected emerg, alert, crit, err, warning, notice, info or "
+		  "debug, got \"8\"" },
+		{ "rate-limit = 10/", "rate-limit: invalid interval \"\"" },
+		{ "varlink-socket = NONE",
+		  "varlink-socket: expected an absolute path or none, got \"NONE\"" },
+		{ "varlink-mode = 1000", "varlink-mode: expected an octal mode like 0660, got \"1000\"" },
+		{ "varlink-mode = 0x1", "varlink-mode: expected an octal mode like 0660, got \"0x1\"" },
+		{ "varlink-group = no-such-group-cnprocd",
+		  "varlink-group: unknown group \"no-such-group-cnprocd\"" },
+		{ "no-such-key = 1", "unknown key \"no-such-key\" in section [cnprocd]" },
+	};
+	static const char *const ok[] = {
+		"receive-buffer = 1G", "max-processes = 16", "max-processes = 16777216",
+		"journal-queue = 16",  "journal-queue = 1048576", "batch-delay = 1s",
+		"varlink-mode = 0777", "varlink-mode = 0",
+	};
+	char text[256];
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		Config c;
+		ConfigError err;
+
+		snprintf(text, sizeof(text), "[cnprocd]\n%s\n", t[i].line);
+		TS_ASSERT_INT_EQ(config_load_string(NAME, text, &c, &err), -EINVAL);
+		TS_ASSERT_INT_EQ(err.line, 2);
+		TS_ASSERT_STR_EQ(err.message, t[i].message);
+	}
+	/* the bounds themselves are accepted */
+	for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+		_cleanup_(config_done) Config c;
+
+		snprintf(text, sizeof(text), "[cnprocd]\n%s\n", ok[i]);
+		config_init(&c);
+		TS_ASSERT_INT_EQ(reload(&c, text), 0);
+	}
+}
+
 static void test_structure_errors(void)
 {
 	CHECK_ERROR("[cnprocd]\nthreads = yes\nfoo = bar\n", 3, "unknown key \"foo\"");
@@ -922,6 +983,217 @@ static void test_print(void)
 	TS_ASSERT(strstr(p, "[rule third]") < strstr(p, "priority"));
 }
 
+/* The [cnprocd] part of --check-config, whole: at the defaults, and with every
+ * key set. */
+static void test_print_settings(void)
+{
+	static const struct {
+		const char *text, *want;
+	} t[] = {
+		{ "",
+		  "receive-buffer = 8388608\n"
+		  "log-target = auto\n"
+		  "max-processes = 131072\n"
+		  "threads = no\n"
+		  "kernel-filter = yes\n"
+		  "journal-queue = 16384\n"
+		  "exec-prefetch = yes\n"
+		  "batch-delay = 5ms\n"
+		  "record-argv = yes\n"
+		  "default-action = log\n"
+		  "default-priority = info\n"
+		  "rate-limit = 1000/10s\n"
+		  "varlink-socket = /run/cnprocd/io.cnprocd.Monitor\n"
+		  "varlink-mode = 0600\n" },
+		{ "[cnprocd]\n"
+		  "receive-buffer = 16M\n"
+		  "log-target = journal\n"
+		  "max-processes = 4096\n"
+		  "threads = yes\n"
+		  "kernel-filter = no\n"
+		  "journal-queue = 64\n"
+		  "batch-delay = 1500us\n"
+		  "exec-prefetch = no\n"
+		  "record-argv = no\n"
+		  "redact-argv = --password=* \"-p\"\n"
+		  "redact-argv = token\n"
+		  "default-action = ignore\n"
+		  "default-priority = warn\n"
+		  "rate-limit = none\n"
+		  "varlink-socket = /tmp/x/sock\n"
+		  "varlink-mode = 660\n"
+		  "varlink-group = root\n",
+		  "receive-buffer = 16777216\n"
+		  "log-target = journal\n"
+		  "max-processes = 4096\n"
+		  "threads = yes\n"
+		  "kernel-filter = no\n"
+		  "journal-queue = 64\n"
+		  "exec-prefetch = no\n"
+		  "batch-delay = 1500us\n"
+		  "record-argv = no\n"
+		  "redact-argv = \"--password=*\" \"-p\" \"token\"\n"
+		  "default-action = ignore\n"
+		  "default-priority = warning\n"
+		  "rate-limit = none\n"
+		  "varlink-socket = /tmp/x/sock\n"
+		  "varlink-mode = 0660\n"
+		  "varlink-group = 0\n" },
+		{ "[cnprocd]\nvarlink-socket = /a\nvarlink-socket = none\nbatch-delay = 1s\n"
+		  "rate-limit = 5/2min\n",
+		  "receive-buffer = 8388608\n"
+		  "log-target = auto\n"
+		  "max-processes = 131072\n"
+		  "threads = no\n"
+		  "kernel-filter = yes\n"
+		  "journal-queue = 16384\n"
+		  "exec-prefetch = yes\n"
+		  "batch-delay = 1000ms\n"
+		  "record-argv = yes\n"
+		  "default-action = log\n"
+		  "default-priority = info\n"
+		  "rate-limit = 5/2min\n"
+		  "varlink-socket = none\n"
+		  "varlink-mode = 0600\n" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_(config_done) Config c;
+		_cleanup_free_ char *out = NULL;
+		size_t size = 0;
+		const char *body;
+		FILE *f;
+
+		config_init(&c);
+		TS_ASSERT_INT_EQ(reload(&c, t[i].text), 0);
+		f = open_memstream(&out, &size);
+		TS_ASSERT(f);
+		config_print(&c, f);
+		TS_ASSERT_INT_EQ(fclose(f), 0);
+		TS_ASSERT(out);
+		/* after the "[cnprocd]  # N file(s), hash H" line */
+		body = strchr(out, '\n');
+		TS_ASSERT(body);
+		TS_ASSERT_STR_EQ(body + 1, t[i].want);
+	}
+}
+
+/* --- what a reload cannot apply --- */
+
+static void test_reloadable_keys(void)
+{
+	static const char *const restart[] = { "journal-queue", "varlink-socket",
+					       "varlink-mode", "varlink-group" };
+	size_t n = 0;
+
+	for (size_t i = 0; config_key(i); i++) {
+		bool want = true;
+
+		for (size_t j = 0; j < ELEMENTSOF(restart); j++)
+			if (strcmp(config_key(i), restart[j]) == 0)
+				want = false;
+		if (config_key_reloadable(config_key(i)) != want)
+			fprintf(stderr, "%s: reloadable should be %d\n", config_key(i), want);
+		TS_ASSERT(config_key_reloadable(config_key(i)) == want);
+		n++;
+	}
+	TS_ASSERT_INT_EQ(n, CONFIG_N_KEYS);
+	TS_ASSERT(!config_key(CONFIG_N_KEYS));
+	TS_ASSERT_STR_EQ(config_key(0), "receive-buffer");
+	TS_ASSERT(!config_key_reloadable("no-such-key"));
+	TS_ASSERT(!config_key_reloadable("Varlink-socket"));
+}
+
+/* config_changed_at_restart(running, loaded) as one string: "key key ..." */
+static size_t changed(const char *running, const char *loaded, char *buf, size_t size)
+{
+	_cleanup_(config_done) Config a, b;
+	const char *keys[CONFIG_N_KEYS];
+	size_t n;
+
+	config_init(&a);
+	config_init(&b);
+	if (reload(&a, running) < 0 || reload(&b, loaded) < 0)
+		return SIZE_MAX;
+	n = config_changed_at_restart(&a, &b, keys, ELEMENTSOF(keys));
+	buf[0] = 0;
+	for (size_t i = 0; i < n && i < ELEMENTSOF(keys); i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? " " : "", keys[i]);
+	/* the same keys differ the other way round */
+	return n == config_changed_at_restart(&b, &a, keys, 0) ? n : SIZE_MAX - 1;
+}
+
+static void test_changed_at_restart(void)
+{
+	static const struct {
+		const char *running, *loaded, *want;
+	} t[] = {
+		{ "", "", "" },
+		{ "[cnprocd]\nvarlink-socket = /run/a\n", "[cnprocd]\nvarlink-socket = /run/a\n", "" },
+		{ "", "[cnprocd]\nvarlink-socket = /run/a\n", "varlink-socket" },
+		{ "[cnprocd]\nvarlink-socket = /run/a\n", "[cnprocd]\nvarlink-socket = /run/b\n",
+		  "varlink-socket" },
+		{ "", "[cnprocd]\nvarlink-socket = none\n", "varlink-socket" },
+		{ "[cnprocd]\nvarlink-socket = none\n", "[cnprocd]\nvarlink-socket = /run/a\n",
+		  "varlink-socket" },
+		/* where the socket goes counts, not how it is said */
+		{ "", "[cnprocd]\nvarlink-socket = /run/cnprocd/io.cnprocd.Monitor\n", "" },
+		{ "[cnprocd]\njournal-queue = 16384\nvarlink-mode = 0600\n", "", "" },
+		{ "", "[cnprocd]\njournal-queue = 64\n", "journal-queue" },
+		{ "", "[cnprocd]\nvarlink-mode = 0660\n", "varlink-mode" },
+		{ "", "[cnprocd]\nvarlink-group = root\n", "varlink-group" },
+		/* a reload applies these: nothing to say */
+		{ "[cnprocd]\nredact-argv = --token\n",
+		  "[cnprocd]\nreceive-buffer = 1M\nlog-target = console\nmax-processes = 64\n"
+		  "threads = yes\nkernel-filter = no\nbatch-delay = 0\nexec-prefetch = no\n"
+		  "record-argv = no\nredact-argv = --password=*\ndefault-action = ignore\n"
+		  "default-priority = err\nrate-limit = none\n",
+		  "" },
+		/* several, among changes a reload applies, in table order */
+		{ "[cnprocd]\nvarlink-group = root\nthreads = yes\n",
+		  "[cnprocd]\nvarlink-mode = 0666\nthreads = no\nvarlink-socket = none\n"
+		  "journal-queue = 32\nrate-limit = 1/1s\n",
+		  "journal-queue varlink-socket varlink-mode varlink-group" },
+	};
+	char got[256];
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		size_t n = changed(t[i].running, t[i].loaded, got, sizeof(got));
+
+		if (n >= SIZE_MAX - 1 || strcmp(got, t[i].want) != 0)
+			fprintf(stderr, "running:\n%sloaded:\n%s-> %zu \"%s\", want \"%s\"\n",
+				t[i].running, t[i].loaded, n, got, t[i].want);
+		TS_ASSERT(n < SIZE_MAX - 1);
+		TS_ASSERT_STR_EQ(got, t[i].want);
+	}
+}
+
+/* Room for fewer names than differ; the command line's socket on both sides. */
+static void test_changed_at_restart_edges(void)
+{
+	_cleanup_(config_done) Config a, b;
+	const ConfigOverrides o = { .varlink_socket = "/run/cmdline" };
+	const char *keys[3] = { NULL, NULL, "untouched" };
+
+	config_init(&a);
+	config_init(&b);
+	TS_ASSERT_INT_EQ(reload(&b, "[cnprocd]\nvarlink-socket = none\njournal-queue = 32\n"
+				    "varlink-group = root\n"),
+			 0);
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, keys, 2), 3);
+	TS_ASSERT_STR_EQ(keys[0], "journal-queue");
+	TS_ASSERT_STR_EQ(keys[1], "varlink-socket");
+	TS_ASSERT_STR_EQ(keys[2], "untouched");
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, NULL, 0), 3);
+
+	/* --varlink-socket wins over both files: the socket stays where it is */
+	config_apply_overrides(&a, &o);
+	config_apply_overrides(&b, &o);
+	TS_ASSERT_INT_EQ(config_changed_at_restart(&a, &b, keys, 3), 2);
+	TS_ASSERT_STR_EQ(keys[0], "journal-queue");
+	TS_ASSERT_STR_EQ(keys[1], "varlink-group");
+}
+
 /* --- config_load on files --- */
 
 /* Scratch directory for the file tests, removed with its content at exit. */
@@ -1389,11 +1661,14 @@ int main(void)
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/cnprocd-test-config-XXXXXX");
 	if (!mkdtemp(tmp_dir))
 		tmp_dir[0] = 0; /* the file tests fail on it */
+	/* the default socket path depends on it */
+	unsetenv("RUNTIME_DIRECTORY");
 
 	RUN_TEST(test_defaults);
 	RUN_TEST(test_all_keys);
 	RUN_TEST(test_valid_values);
 	RUN_TEST(test_invalid_values);
+	RUN_TEST(test_setting_messages);
 	RUN_TEST(test_structure_errors);
 	RUN_TEST(test_headers);
 	RUN_TEST(test_rule_errors);
@@ -1408,6 +1683,10 @@ int main(void)
 	RUN_TEST(test_rate_limit_inherited);
 	RUN_TEST(test_hash);
 	RUN_TEST(test_print);
+	RUN_TEST(test_print_settings);
+	RUN_TEST(test_reloadable_keys);
+	RUN_TEST(test_changed_at_restart);
+	RUN_TEST(test_changed_at_restart_edges);
 	RUN_TEST(test_load_file);
 	RUN_TEST(test_load_size_limit);
 	RUN_TEST(test_dropins);
