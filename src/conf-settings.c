@@ -28,6 +28,8 @@ typedef struct SettingType {
 	void (*print)(const Setting *s, const Config *c, FILE *f);
 	/* NULL: a number, stored by its size, with its default in the table */
 	bool (*equal)(const Setting *s, const Config *a, const Config *b);
+	/* the value of src into dst; NULL: a number, copied by its size */
+	int (*copy)(const Setting *s, Config *dst, const Config *src);
 } SettingType;
 
 /* An enum's values 0..n-1 by the names the file uses. */
@@ -329,6 +331,18 @@ static bool equal_socket(const Setting *s, const Config *a, const Config *b)
 	return p && q ? strcmp(p, q) == 0 : p == q;
 }
 
+static int copy_socket(const Setting *s, Config *dst, const Config *src)
+{
+	char *p = NULL;
+
+	if (src->varlink_socket && !(p = strdup(src->varlink_socket)))
+		return -ENOMEM;
+	free(dst->varlink_socket);
+	dst->varlink_socket = p;
+	dst->varlink_none = src->varlink_none;
+	return 0;
+}
+
 static const SettingType type_bool = {
 	.parse = parse_bool, .expected = "a boolean (yes/no)", .print = print_bool,
 };
@@ -360,7 +374,7 @@ static const SettingType type_rate = {
 };
 static const SettingType type_socket = {
 	.parse = parse_socket, .expected = "an absolute path or none", .print = print_socket,
-	.equal = equal_socket,
+	.equal = equal_socket, .copy = copy_socket,
 };
 
 static const char *log_target_name(int v)
@@ -494,4 +508,22 @@ size_t config_changed_at_restart(const Config *running, const Config *loaded,
 		n++;
 	}
 	return n;
+}
+
+int config_keep_restart_settings(Config *loaded, const Config *running)
+{
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
+		const Setting *s = &settings[i];
+		int r;
+
+		if (s->reloadable)
+			continue;
+		if (s->type->copy) {
+			r = s->type->copy(s, loaded, running);
+			if (r < 0)
+				return r;
+		} else
+			memcpy((char *)loaded + s->offset, (const char *)running + s->offset, s->size);
+	}
+	return 0;
 }

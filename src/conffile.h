@@ -99,6 +99,9 @@ bool config_key_reloadable(const char *key);
  */
 size_t config_changed_at_restart(const Config *running, const Config *loaded,
 				 const char **keys, size_t n_keys);
+/* After such a reload, the running daemon still uses running's values of those keys:
+ * copy them into loaded, so the next reload is compared with what is in force. */
+int config_keep_restart_settings(Config *loaded, const Config *running);
 
 /* The parsed configuration, readable, for --check-config. */
 void config_print(const Config *c, FILE *f);

@@ -435,6 +435,7 @@ static void carry_rule_state(Config *new, const Config *old)
 static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, size_t max_restart,
 		  size_t *ret_n_restart)
 {
+	const char *restart[CONFIG_N_KEYS];
 	ConfigError err = {};
 	size_t n_restart = 0;
 	Config c;
@@ -451,6 +452,17 @@ static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, si
 		return r;
 	}
 	config_apply_overrides(&c, &m->overrides);
+	/* what only a restart applies is not applied: say so, and keep what is in force */
+	for (size_t i = 0, n = config_changed_at_restart(&m->config, &c, restart,
+							    ELEMENTSOF(restart)); i < n; i++)
+		/* systemd's socket unit decides where and how io.cnprocd.Monitor listens */
+		if (!(m->socket_passed && strncmp(restart[i], "varlink-", 8) == 0))
+			restart[n_restart++] = restart[i];
+	r = config_keep_restart_settings(&c, &m->config);
+	if (r < 0) {
+		config_done(&c);
+		return log_oom();
+	}
 
 	/* old rules' pending counts are reported under the rules that produced them */
 	report_suppressed(m->record_target, &m->config);
@@ -469,11 +481,12 @@ static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, si
 	m->n_reloads++;
 	update_filter(m);
 	reader_set_prefetch(&m->reader, m->config.exec_prefetch, m->config.rcvbuf, m->ack_timeout);
-	report_rules_loaded(m->record_target, &m->config, m->config_path, true, ret_restart,
+	report_rules_loaded(m->record_target, &m->config, m->config_path, true, restart,
 			    n_restart);
+	for (size_t i = 0; i < MIN(n_restart, max_restart); i++)
+		ret_restart[i] = restart[i];
 	if (ret_n_restart)
-		*ret_n_restart = n_restart;
-	(void)max_restart;
+		*ret_n_restart = MIN(n_restart, max_restart);
 	(void)sd_notify(false, "READY=1");
 	notify_status(m);
 	return 0;
@@ -554,7 +567,8 @@ static int listen_varlink(Manager *m)
 	const char *path = config_varlink_socket(&m->config, buf, sizeof(buf));
 	int r;
 
-	if (!path && sd_listen_fds(false) <= 0)
+	m->socket_passed = sd_listen_fds(false) > 0;
+	if (!path && !m->socket_passed)
 		return 0;
 	r = monitor_new(&monitor_ops, m, m->table, &m->config, &m->monitor);
 	if (r < 0)

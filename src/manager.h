@@ -57,6 +57,7 @@ typedef struct Manager {
 	ProcTable *table;
 	VarlinkServer *varlink;
 	Monitor *monitor;
+	bool socket_passed;      /* io.cnprocd.Monitor's socket came from systemd */
 
 	Config config;
 	char *config_path;
