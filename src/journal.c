@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
+#include "fields.h"
 #include "journal.h"
 #include "jwriter.h"
 #include "macro.h"
@@ -75,12 +76,6 @@ void record_bytes(Record *r, const char *name, const char *value, size_t len)
 	fprintf(r->f, "%s=", name);
 	fwrite(value, 1, len, r->f);
 	field_end(r);
-}
-
-static void record_str(Record *r, const char *name, const char *value)
-{
-	if (value)
-		record_bytes(r, name, value, strlen(value));
 }
 
 void record_message(Record *r, const char *fmt, ...)
@@ -152,71 +147,54 @@ int record_send(Record *r, LogTarget target)
 	return k;
 }
 
-int journal_event_record(const EventRecord *rec, Record *ret)
+static void journal_field(Record *r, const char *name, const FieldValue *v)
 {
-	const ProcEvent *ev = rec->ev;
-	const Process *p = rec->proc;
-	Record r;
-	int k;
-
-	k = record_begin(&r, rec->priority, journal_message_id(ev->type));
-	if (k < 0)
-		return k;
-	r.message_field = (int)r.n;
-	field_begin(&r);
-	fputs("MESSAGE=", r.f);
-	format_event_message(r.f, rec);
-	field_end(&r);
-
-	record_field(&r, "CNPROCD_EVENT=%s", proc_event_type_to_string(ev->type));
-	record_field(&r, "CNPROCD_PID=%d", (int)ev->pid);
-	record_field(&r, "CNPROCD_TGID=%d", (int)ev->tgid);
-	record_str(&r, "CNPROCD_RULE", rec->rule);
-	if (p) {
-		record_field(&r, "CNPROCD_PPID=%d", (int)p->ppid);
-		if (p->euid != (uid_t)-1)
-			record_field(&r, "CNPROCD_UID=%u", (unsigned)p->euid);
-		record_str(&r, "CNPROCD_USER", rec->user);
-		record_str(&r, "CNPROCD_COMM", p->comm);
-		record_str(&r, "CNPROCD_EXE", p->exe);
-		if (rec->record_argv && p->argv_len > 0) {
-			_cleanup_free_ char *cmdline = process_cmdline(p);
-			record_str(&r, "CNPROCD_CMDLINE", cmdline);
-		}
-		if (p->unread)
-			record_field(&r, "CNPROCD_UNREAD=1");
-		record_str(&r, "CNPROCD_UNIT", p->unit);
-		record_str(&r, "CNPROCD_CGROUP", p->cgroup);
-	}
-	if (rec->parent) {
-		record_str(&r, "CNPROCD_PARENT_COMM", rec->parent->comm);
-		record_str(&r, "CNPROCD_PARENT_EXE", rec->parent->exe);
-	}
-	switch (ev->type) {
-	case PROC_EV_UID:
-		record_field(&r, "CNPROCD_NEW_RUID=%u", ev->id.real);
-		record_field(&r, "CNPROCD_NEW_EUID=%u", ev->id.effective);
+	switch (v->kind) {
+	case FV_INT:
+		record_field(r, "%s=%lld", name, (long long)v->i);
 		break;
-	case PROC_EV_GID:
-		record_field(&r, "CNPROCD_NEW_RGID=%u", ev->id.real);
-		record_field(&r, "CNPROCD_NEW_EGID=%u", ev->id.effective);
+	case FV_UINT:
+		record_field(r, "%s=%llu", name, (unsigned long long)v->u);
 		break;
-	case PROC_EV_PTRACE:
-		/* 0: the tracer detached */
-		record_field(&r, "CNPROCD_TRACER_PID=%d", (int)ev->ptrace.tracer_tgid);
+	case FV_BOOL:
+		if (v->b)
+			record_field(r, "%s=1", name);
+		break;
+	case FV_STR:
+	case FV_TEXT:
+	case FV_ARGV:
+		record_bytes(r, name, v->s, v->len);
 		break;
 	default:
 		break;
 	}
-	if (ev->type == PROC_EV_EXIT) {
-		if (!ev->exit.signal)
-			record_field(&r, "CNPROCD_EXIT_CODE=%d", ev->exit.status);
-		record_field(&r, "CNPROCD_EXIT_SIGNAL=%d", ev->exit.signal);
-		if (rec->lifetime_ns != LIFETIME_UNKNOWN)
-			record_field(&r, "CNPROCD_LIFETIME_USEC=%llu",
-				     (unsigned long long)(rec->lifetime_ns / 1000));
+}
+
+int journal_event_record(const EventRecord *rec, Record *r)
+{
+	const RecordField *const *fs;
+	size_t n;
+	int k;
+
+	/* built in place: the memory stream writes back into *r */
+	k = record_begin(r, rec->priority, journal_message_id(rec->ev->type));
+	if (k < 0)
+		return k;
+	r->message_field = (int)r->n;
+	field_begin(r);
+	fputs("MESSAGE=", r->f);
+	format_event_message(r->f, rec);
+	field_end(r);
+
+	fs = record_fields(FIELD_JOURNAL, &n);
+	for (size_t i = 0; i < n; i++) {
+		FieldValue v;
+
+		if (!record_field_get(fs[i], rec, FIELD_JOURNAL, &v))
+			continue;
+		journal_field(r, fs[i]->journal, &v);
+		field_value_done(&v);
 	}
-	*ret = r;
 	return 0;
 }
 

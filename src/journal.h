@@ -60,7 +60,7 @@ void record_discard(Record *r);
  * buf + off[i]. record_discard() frees it. */
 int record_end(Record *r);
 
-/* One event's record, begun in *ret (the caller sends or discards it). */
-int journal_event_record(const EventRecord *rec, Record *ret);
+/* One event's record, begun in *r (the caller sends or discards it). */
+int journal_event_record(const EventRecord *rec, Record *r);
 /* One event record to journald. */
 int journal_send_event(const EventRecord *rec);

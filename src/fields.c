@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "macro.h"
+#include "rules.h"
+#include "util.h"
+
+#define EV(t) (1U << PROC_EV_##t)
+
+static void set_int(FieldValue *v, int64_t i)
+{
+	v->kind = FV_INT;
+	v->i = i;
+}
+
+static void set_uint(FieldValue *v, uint64_t u)
+{
+	v->kind = FV_UINT;
+	v->u = u;
+}
+
+static void set_bool(FieldValue *v, bool b)
+{
+	v->kind = FV_BOOL;
+	v->b = b;
+}
+
+/* s NULL: null in JSON and Process, absent elsewhere */
+static void set_str(FieldValue *v, FieldOutput out, const char *s)
+{
+	if (!s) {
+		v->kind = out == FIELD_JSON || out == FIELD_PROCESS ? FV_NULL : FV_ABSENT;
+		return;
+	}
+	v->kind = FV_STR;
+	v->s = s;
+	v->len = strlen(s);
+}
+
+/* a string only where it is set, in every output */
+static void set_str_if(FieldValue *v, const char *s)
+{
+	if (s)
+		set_str(v, FIELD_CONSOLE, s);
+}
+
+/* an id, -1 unknown: null in JSON and Process, absent elsewhere */
+static void set_id(FieldValue *v, FieldOutput out, unsigned id)
+{
+	if (id != (unsigned)-1)
+		set_uint(v, id);
+	else if (out == FIELD_JSON || out == FIELD_PROCESS)
+		v->kind = FV_NULL;
+}
+
+static void set_text(FieldValue *v, const char *s)
+{
+	v->kind = FV_TEXT;
+	v->s = s;
+	v->len = strlen(s);
+}
+
+/* --- the event --- */
+
+static void get_time(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, format_timestamp(v->buf, sizeof(v->buf), rec->realtime_usec));
+}
+
+static void get_timestamp_usec(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_uint(v, rec->realtime_usec);
+}
+
+static void get_event(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const char *name = proc_event_type_to_string(rec->ev->type);
+
+	if (out != FIELD_CONSOLE)
+		return set_str(v, out, name);
+	/* the line's first word, in a column of its own */
+	snprintf(v->buf, sizeof(v->buf), "%-8s", name);
+	set_text(v, v->buf);
+}
+
+static void get_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_int(v, out == FIELD_PROCESS ? rec->proc->pid : rec->ev->pid);
+}
+
+static void get_tgid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (out != FIELD_CONSOLE || rec->ev->pid != rec->ev->tgid)
+		set_int(v, rec->ev->tgid);
+}
+
+static void get_cpu(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_uint(v, rec->ev->cpu);
+}
+
+static void get_seq(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_uint(v, rec->ev->seq);
+}
+
+static void get_rule(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, rec->rule);
+}
+
+static void get_priority(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, priority_to_string(rec->priority));
+}
+
+/* --- the process (the table's entry) --- */
+
+static void get_ppid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_int(v, rec->proc->ppid);
+}
+
+static void get_comm(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, rec->proc->comm);
+}
+
+static void get_exe(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const char *exe = rec->proc->exe;
+
+	if (out != FIELD_CONSOLE)
+		return set_str(v, out, exe);
+	/* the line names the program of an exec only, "?" if it could not be read */
+	if (rec->ev->type == PROC_EV_EXEC)
+		set_str(v, out, exe ?: "?");
+}
+
+static void get_unread(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	/* a Process always says; an event record only when it is so */
+	if (out == FIELD_PROCESS || rec->proc->unread)
+		set_bool(v, rec->proc->unread);
+}
+
+static void get_kernel_thread(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->proc->kernel_thread)
+		set_bool(v, true);
+}
+
+/* not the command line: the reason there is none (so not sensitive) */
+static void get_argv_unread(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->proc->unread)
+		set_text(v, "argv=? (exited before it could be read)");
+}
+
+static void get_argv(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Process *p = rec->proc;
+
+	switch (out) {
+	case FIELD_CONSOLE:
+		if (rec->ev->type != PROC_EV_EXEC || p->unread)
+			return;
+		break;
+	case FIELD_JOURNAL:
+		/* one string, arguments separated by blanks: what journalctl shows */
+		if (p->argv_len > 0 && (v->owned = process_cmdline(p)))
+			set_str(v, out, v->owned);
+		return;
+	default:
+		if (p->unread)
+			return (void)(v->kind = FV_NULL);
+		break;
+	}
+	v->kind = FV_ARGV;
+	v->s = p->argv ?: "";
+	v->len = p->argv_len;
+	v->b = p->argv_truncated;
+}
+
+static void get_argv_truncated(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->proc->argv_truncated)
+		set_bool(v, true);
+}
+
+static void get_uid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_id(v, out, rec->proc->uid);
+}
+
+static void get_euid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	/* the line shows the number only for a user without a name */
+	if (out != FIELD_CONSOLE || !rec->user)
+		set_id(v, out, rec->proc->euid);
+}
+
+static void get_gid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_id(v, out, rec->proc->gid);
+}
+
+static void get_egid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_id(v, out, rec->proc->egid);
+}
+
+static void get_user(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, rec->user);
+}
+
+static void get_cgroup(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, rec->proc->cgroup);
+}
+
+static void get_unit(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, rec->proc->unit);
+}
+
+static void get_origin(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, proc_origin_to_string(rec->proc->origin));
+}
+
+static void get_start_usec(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->proc->start_ns == 0)
+		v->kind = FV_NULL;
+	else
+		set_int(v, (int64_t)monotonic_to_realtime_usec(rec->proc->start_ns));
+}
+
+static void get_parent_comm(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->parent)
+		set_str_if(v, rec->parent->comm);
+}
+
+static void get_parent_exe(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->parent)
+		set_str_if(v, rec->parent->exe);
+}
+
+/* --- what only some events carry --- */
+
+static void get_parent_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const ProcEvent *ev = rec->ev;
+
+	set_int(v, ev->type == PROC_EV_FORK ? ev->fork.parent_pid :
+		   ev->type == PROC_EV_COREDUMP ? ev->coredump.parent_pid : ev->exit.parent_pid);
+}
+
+static void get_parent_tgid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const ProcEvent *ev = rec->ev;
+
+	set_int(v, ev->type == PROC_EV_FORK ? ev->fork.parent_tgid :
+		   ev->type == PROC_EV_COREDUMP ? ev->coredump.parent_tgid :
+						  ev->exit.parent_tgid);
+}
+
+/* forked by a thread other than the main one */
+static void get_parent_thread(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->ev->fork.parent_pid != rec->ev->fork.parent_tgid)
+		set_int(v, rec->ev->fork.parent_pid);
+}
+
+static void get_new_real(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_uint(v, rec->ev->id.real);
+}
+
+static void get_new_effective(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_uint(v, rec->ev->id.effective);
+}
+
+static void get_tracer_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_int(v, rec->ev->ptrace.tracer_pid);
+}
+
+/* 0: the tracer detached */
+static void get_tracer_tgid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (out == FIELD_CONSOLE && rec->ev->ptrace.tracer_tgid == 0)
+		set_text(v, "detached");
+	else
+		set_int(v, rec->ev->ptrace.tracer_tgid);
+}
+
+static void get_new_comm(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str(v, out, rec->ev->comm.comm);
+}
+
+/* the exit code of a process that was not killed by a signal */
+static void get_exit_code(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (!rec->ev->exit.signal)
+		set_int(v, rec->ev->exit.status);
+	else if (out == FIELD_JSON)
+		v->kind = FV_NULL;
+}
+
+static void get_exit_signal(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	int sig = rec->ev->exit.signal;
+
+	if (out != FIELD_CONSOLE)
+		set_int(v, sig);
+	else if (sig)
+		set_str(v, out, sigabbrev_np(sig) ?: "?");
+}
+
+static void get_core_dumped(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (out != FIELD_CONSOLE)
+		set_bool(v, rec->ev->exit.core);
+	else if (rec->ev->exit.signal && rec->ev->exit.core)
+		set_str(v, out, "yes");
+}
+
+static void get_wait_status(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_int(v, rec->ev->exit.exit_code);
+}
+
+static void get_lifetime(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->lifetime_ns == LIFETIME_UNKNOWN) {
+		if (out == FIELD_JSON)
+			v->kind = FV_NULL;
+	} else if (out == FIELD_CONSOLE)
+		set_str(v, out, format_duration(v->buf, sizeof(v->buf), rec->lifetime_ns));
+	else
+		set_uint(v, rec->lifetime_ns / NSEC_PER_USEC);
+}
+
+/* pos: { console, JSON, journal, Process } */
+#define POS(c, j, jr, p) { [FIELD_CONSOLE] = c, [FIELD_JSON] = j, [FIELD_JOURNAL] = jr, \
+			   [FIELD_PROCESS] = p }
+#define PROC FIELD_OF_PROCESS
+
+/* In the order of the JSON record. */
+static const RecordField fields[] = {
+	{ "time", NULL, NULL, 0, 0, POS(0, 1, 0, 0), get_time },
+	{ "timestamp_usec", NULL, NULL, 0, 0, POS(0, 2, 0, 0), get_timestamp_usec },
+	{ "event", "CNPROCD_EVENT", "", 0, 0, POS(1, 3, 1, 0), get_event },
+	{ "pid", "CNPROCD_PID", "pid", 0, 0, POS(2, 4, 2, 2), get_pid },
+	{ "tgid", "CNPROCD_TGID", "tgid", 0, 0, POS(3, 5, 3, 0), get_tgid },
+	{ "cpu", NULL, NULL, 0, 0, POS(0, 6, 0, 0), get_cpu },
+	{ "seq", NULL, NULL, 0, 0, POS(0, 7, 0, 0), get_seq },
+	{ "ppid", "CNPROCD_PPID", "ppid", 0, PROC, POS(4, 8, 5, 4), get_ppid },
+	{ "comm", "CNPROCD_COMM", "comm", 0, PROC, POS(7, 9, 8, 5), get_comm },
+	{ "exe", "CNPROCD_EXE", "exe", 0, PROC, POS(9, 10, 9, 6), get_exe },
+	{ "unread", "CNPROCD_UNREAD", NULL, 0, PROC, POS(0, 11, 11, 1), get_unread },
+	{ "kernel_thread", NULL, NULL, 0, PROC, POS(0, 12, 0, 7), get_kernel_thread },
+	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(10, 0, 0, 0), get_argv_unread },
+	{ "argv", "CNPROCD_CMDLINE", "argv", 0, PROC | FIELD_SENSITIVE, POS(11, 13, 10, 8),
+	  get_argv },
+	{ "argv_truncated", NULL, NULL, 0, PROC | FIELD_SENSITIVE, POS(0, 14, 0, 9),
+	  get_argv_truncated },
+	{ "uid", NULL, NULL, 0, PROC, POS(0, 15, 0, 10), get_uid },
+	{ "euid", "CNPROCD_UID", "uid", 0, PROC, POS(6, 16, 6, 11), get_euid },
+	{ "gid", NULL, NULL, 0, PROC, POS(0, 17, 0, 12), get_gid },
+	{ "egid", NULL, NULL, 0, PROC, POS(0, 18, 0, 13), get_egid },
+	{ "user", "CNPROCD_USER", "user", 0, PROC, POS(5, 19, 7, 14), get_user },
+	{ "cgroup", "CNPROCD_CGROUP", NULL, 0, PROC, POS(0, 20, 13, 15), get_cgroup },
+	{ "unit", "CNPROCD_UNIT", "unit", 0, PROC, POS(21, 21, 12, 16), get_unit },
+	{ "origin", NULL, NULL, 0, PROC, POS(0, 22, 0, 17), get_origin },
+	{ "start_usec", NULL, NULL, 0, PROC, POS(0, 0, 0, 3), get_start_usec },
+	{ NULL, "CNPROCD_PARENT_COMM", NULL, 0, 0, POS(0, 0, 14, 0), get_parent_comm },
+	{ NULL, "CNPROCD_PARENT_EXE", NULL, 0, 0, POS(0, 0, 15, 0), get_parent_exe },
+	{ "rule", "CNPROCD_RULE", "rule", 0, 0, POS(22, 23, 4, 0), get_rule },
+	{ "priority", NULL, NULL, 0, 0, POS(0, 24, 0, 0), get_priority },
+	{ "parent_pid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 25, 0, 0),
+	  get_parent_pid },
+	{ "parent_tgid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 26, 0, 0),
+	  get_parent_tgid },
+	{ NULL, NULL, "parent_thread", EV(FORK), 0, POS(8, 0, 0, 0), get_parent_thread },
+	{ "new_uid", "CNPROCD_NEW_RUID", "ruid", EV(UID), 0, POS(12, 27, 16, 0), get_new_real },
+	{ "new_euid", "CNPROCD_NEW_EUID", "euid", EV(UID), 0, POS(13, 28, 17, 0),
+	  get_new_effective },
+	{ "new_gid", "CNPROCD_NEW_RGID", "rgid", EV(GID), 0, POS(14, 29, 18, 0), get_new_real },
+	{ "new_egid", "CNPROCD_NEW_EGID", "egid", EV(GID), 0, POS(15, 30, 19, 0),
+	  get_new_effective },
+	{ "tracer_pid", NULL, NULL, EV(PTRACE), 0, POS(0, 31, 0, 0), get_tracer_pid },
+	{ "tracer_tgid", "CNPROCD_TRACER_PID", "tracer", EV(PTRACE), 0, POS(16, 32, 20, 0),
+	  get_tracer_tgid },
+	{ "new_comm", NULL, NULL, EV(COMM), 0, POS(0, 33, 0, 0), get_new_comm },
+	{ "exit_code", "CNPROCD_EXIT_CODE", "status", EV(EXIT), 0, POS(19, 34, 21, 0),
+	  get_exit_code },
+	{ "exit_signal", "CNPROCD_EXIT_SIGNAL", "signal", EV(EXIT), 0, POS(17, 35, 22, 0),
+	  get_exit_signal },
+	{ "core_dumped", NULL, "core", EV(EXIT), 0, POS(18, 36, 0, 0), get_core_dumped },
+	{ "wait_status", NULL, NULL, EV(EXIT), 0, POS(0, 37, 0, 0), get_wait_status },
+	{ "parent_pid", NULL, NULL, EV(EXIT), 0, POS(0, 38, 0, 0), get_parent_pid },
+	{ "parent_tgid", NULL, NULL, EV(EXIT), 0, POS(0, 39, 0, 0), get_parent_tgid },
+	{ "lifetime_usec", "CNPROCD_LIFETIME_USEC", "lifetime", EV(EXIT), 0,
+	  POS(20, 40, 23, 0), get_lifetime },
+};
+
+/* Each output's fields, ordered once: the renderers walk these per record. */
+static const RecordField *order[_FIELD_OUTPUT_MAX][ELEMENTSOF(fields)];
+static size_t n_order[_FIELD_OUTPUT_MAX];
+
+static void order_fields(FieldOutput out)
+{
+	size_t n = 0;
+
+	for (unsigned pos = 1; pos <= UINT8_MAX && n < ELEMENTSOF(fields); pos++)
+		for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+			if (fields[i].pos[out] == pos)
+				order[out][n++] = &fields[i];
+	n_order[out] = n;
+}
+
+const RecordField *const *record_fields(FieldOutput out, size_t *ret_n)
+{
+	/* the renderers run in the main thread only */
+	if (n_order[out] == 0)
+		order_fields(out);
+	*ret_n = n_order[out];
+	return order[out];
+}
+
+bool record_field_get(const RecordField *f, const EventRecord *rec, FieldOutput out,
+		      FieldValue *v)
+{
+	*v = (FieldValue){};
+	if (out != FIELD_PROCESS && f->events && !(f->events & (1U << rec->ev->type)))
+		return false;
+	if ((f->flags & FIELD_OF_PROCESS) && !rec->proc)
+		return false;
+	if ((f->flags & FIELD_SENSITIVE) && !rec->record_argv)
+		return false;
+	f->get(rec, out, v);
+	return v->kind != FV_ABSENT;
+}
+
+void field_value_done(FieldValue *v)
+{
+	free(v->owned);
+	v->owned = NULL;
+}
