@@ -24,14 +24,8 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "monitor-protocol.h"
 #include "util.h"
-
-#define DEFAULT_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
-#define INTERFACE "io.cnprocd.Monitor"
-#define ERROR_PERMISSION "org.varlink.service.PermissionDenied"
-#define ERROR_INVALID_PARAMETER "org.varlink.service.InvalidParameter"
-#define ERROR_NO_SUCH_PROCESS INTERFACE ".NoSuchProcess"
-#define ERROR_CONFIG INTERFACE ".ConfigError"
 
 #define READ_CHUNK (64 * 1024)
 #define MAX_MESSAGE (256 * 1024 * 1024) /* far above what the daemon ever sends */
@@ -577,7 +571,7 @@ static int error_reply(const Reply *rep, const char *method)
 {
 	_cleanup_free_ char *p = NULL;
 
-	if (strcmp(rep->error, ERROR_PERMISSION) == 0) {
+	if (strcmp(rep->error, VARLINK_ERROR_PERMISSION_DENIED) == 0) {
 		log_error("permission denied: %s", method);
 		return EXIT_PERMISSION;
 	}
@@ -663,7 +657,7 @@ static int cmd_status(Conn *c, const Args *a)
 	char d[64];
 	int r;
 
-	r = conn_method(c, INTERFACE ".GetStats", NULL, &rep);
+	r = conn_method(c, MONITOR_INTERFACE ".GetStats", NULL, &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error)
@@ -890,11 +884,11 @@ static int cmd_ps(Conn *c, const Args *a)
 		log_error("out of memory");
 		return EXIT_FAILURE;
 	}
-	r = conn_method(c, INTERFACE ".ListProcesses", params, &rep);
+	r = conn_method(c, MONITOR_INTERFACE ".ListProcesses", params, &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error) {
-		if (strcmp(rep.error, ERROR_INVALID_PARAMETER) == 0 && a->user &&
+		if (strcmp(rep.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && a->user &&
 		    strcmp(jstr(rep.params, "parameter") ?: "", "user") == 0) {
 			log_error("no such user: %s", a->user);
 			return EXIT_FAILURE;
@@ -967,12 +961,12 @@ static int cmd_show(Conn *c, const Args *a)
 		log_error("invalid process id: %s", a->args[0]);
 		return EXIT_USAGE;
 	}
-	r = conn_method(c, INTERFACE ".GetProcess",
+	r = conn_method(c, MONITOR_INTERFACE ".GetProcess",
 			json_pack("{s:I}", "pid", (json_int_t)pid), &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error) {
-		if (strcmp(rep.error, ERROR_NO_SUCH_PROCESS) == 0) {
+		if (strcmp(rep.error, MONITOR_ERROR_NO_SUCH_PROCESS) == 0) {
 			log_error("no process %llu in cnprocd's table",
 				  (unsigned long long)pid);
 			return EXIT_FAILURE;
@@ -1058,7 +1052,7 @@ static int cmd_rules(Conn *c, const Args *a)
 	size_t i;
 	int r;
 
-	r = conn_method(c, INTERFACE ".ListRules", NULL, &rep);
+	r = conn_method(c, MONITOR_INTERFACE ".ListRules", NULL, &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error)
@@ -1268,7 +1262,7 @@ static int monitor_run(Conn *c, const Args *a)
 		log_error("cannot set up signal handling: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
-	r = conn_call(c, INTERFACE ".Subscribe", params, true);
+	r = conn_call(c, MONITOR_INTERFACE ".Subscribe", params, true);
 	if (r < 0)
 		return transport_error(c, r);
 	for (;;) {
@@ -1286,7 +1280,7 @@ static int monitor_run(Conn *c, const Args *a)
 		if (r < 0)
 			return transport_error(c, r);
 		if (rep.error) {
-			if (strcmp(rep.error, ERROR_INVALID_PARAMETER) == 0) {
+			if (strcmp(rep.error, VARLINK_ERROR_INVALID_PARAMETER) == 0) {
 				log_error("invalid monitor filter: %s",
 					  jstr(rep.params, "parameter") ?: "?");
 				return EXIT_FAILURE;
@@ -1323,15 +1317,15 @@ static int cmd_reload(Conn *c, const Args *a)
 	_cleanup_(reply_done) Reply rep = {};
 	int r;
 
-	r = conn_method(c, INTERFACE ".Reload", NULL, &rep);
+	r = conn_method(c, MONITOR_INTERFACE ".Reload", NULL, &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error) {
-		if (strcmp(rep.error, ERROR_PERMISSION) == 0) {
+		if (strcmp(rep.error, VARLINK_ERROR_PERMISSION_DENIED) == 0) {
 			log_error("permission denied: reload needs root");
 			return EXIT_PERMISSION;
 		}
-		if (strcmp(rep.error, ERROR_CONFIG) == 0) {
+		if (strcmp(rep.error, MONITOR_ERROR_CONFIG) == 0) {
 			/* file:line: message, the way compilers and cnprocd say it */
 			fput_escaped(stderr, jstr(rep.params, "file") ?: "?");
 			fprintf(stderr, ":%lld: ", jnum(rep.params, "line"));
@@ -1387,7 +1381,7 @@ static void help(void)
 	       "Options:\n"
 	       "  -s, --socket=PATH       The daemon's socket (default:\n"
 	       "                          $CNPROCD_SOCKET, else\n"
-	       "                          " DEFAULT_SOCKET ")\n"
+	       "                          " MONITOR_DEFAULT_SOCKET ")\n"
 	       "  -j, --json              Print the daemon's reply as JSON\n"
 	       "                          (monitor: one event object per line)\n"
 	       "  -h, --help              Show this help\n"
@@ -1587,7 +1581,7 @@ int main(int argc, char *argv[])
 	if (!path) {
 		path = getenv("CNPROCD_SOCKET");
 		if (!path || !*path)
-			path = DEFAULT_SOCKET;
+			path = MONITOR_DEFAULT_SOCKET;
 	}
 	r = conn_open(&c, path);
 	if (r < 0)

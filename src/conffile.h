@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "monitor-protocol.h"
 #include "rules.h"
 
 #define CONFIG_DEFAULT_RCVBUF (8ULL << 20)
@@ -19,7 +20,7 @@
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_JOURNAL_QUEUE 16384
 #define CONFIG_DEFAULT_BATCH_DELAY (5 * USEC_PER_MSEC)
-#define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
+#define CONFIG_DEFAULT_VARLINK_SOCKET MONITOR_DEFAULT_SOCKET
 
 typedef struct Config {
 	uint64_t rcvbuf;          /* receive-buffer */
