@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cnproc.h"
 #include "macro.h"
 #include "monitor-protocol.h"
 #include "util.h"
@@ -46,9 +47,12 @@ enum {
 	OPT_UID = 1 << 5,
 };
 
-static const char *const event_types[] = {
-	"fork", "exec", "exit", "uid", "gid", "sid", "ptrace", "comm", "coredump",
+/* every event type, in the order status lists them */
+static const ProcEventType event_types[] = {
+	PROC_EV_FORK, PROC_EV_EXEC,   PROC_EV_EXIT, PROC_EV_UID,      PROC_EV_GID,
+	PROC_EV_SID,  PROC_EV_PTRACE, PROC_EV_COMM, PROC_EV_COREDUMP,
 };
+_Static_assert(ELEMENTSOF(event_types) == _PROC_EV_MAX - 1, "an event type is missing");
 
 typedef struct Args {
 	const char *socket;
@@ -583,12 +587,10 @@ static int error_reply(const Reply *rep, const char *method)
 
 /* --- commands --- */
 
+/* the daemon's names for event types; "none" (an ACK) is none of them */
 static bool known_event_type(const char *s)
 {
-	for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
-		if (strcmp(s, event_types[i]) == 0)
-			return true;
-	return false;
+	return proc_event_type_from_string(s) > PROC_EV_NONE;
 }
 
 /* "N type" items, wrapped below the label column */
@@ -622,9 +624,12 @@ static void print_events(json_t *events)
 	json_t *v;
 
 	printf("%-17s", "");
-	for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
-		if ((v = json_object_get(events, event_types[i])))
-			print_event_count(event_types[i], v, &col);
+	for (size_t i = 0; i < ELEMENTSOF(event_types); i++) {
+		const char *type = proc_event_type_to_string(event_types[i]);
+
+		if ((v = json_object_get(events, type)))
+			print_event_count(type, v, &col);
+	}
 	json_object_foreach(events, key, v)
 		if (!known_event_type(key))
 			print_event_count(key, v, &col);
@@ -1403,8 +1408,13 @@ static int add_events(Args *a, const char *list)
 		return -ENOMEM;
 	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		if (!known_event_type(w)) {
-			log_error("unknown event type '%s' (fork exec exit uid gid sid "
-				  "ptrace comm coredump)", w);
+			char types[128] = "";
+
+			for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
+				snprintf(types + strlen(types), sizeof(types) - strlen(types),
+					 "%s%s", i > 0 ? " " : "",
+					 proc_event_type_to_string(event_types[i]));
+			log_error("unknown event type '%s' (%s)", w, types);
 			return -EINVAL;
 		}
 		if (json_array_append_new(a->events, json_string(w)) < 0)
