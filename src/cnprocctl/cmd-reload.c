@@ -13,6 +13,8 @@
 static int cmd_reload(Conn *c, const Args *a)
 {
 	_cleanup_(reply_done) Reply rep = {};
+	json_t *keys, *k;
+	size_t i;
 	int r;
 
 	r = conn_method(c, MONITOR_INTERFACE ".Reload", NULL, &rep);
@@ -36,6 +38,13 @@ static int cmd_reload(Conn *c, const Args *a)
 	if (a->json)
 		return print_json(rep.params) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	printf("reloaded: %lld rules\n", jnum(rep.params, "rules"));
+	/* settings whose new value the daemon takes only when it starts again */
+	keys = json_object_get(rep.params, "restart_needed");
+	json_array_foreach(keys, i, k)
+		if (json_is_string(k)) {
+			fput_escaped(stdout, json_string_value(k));
+			fputs(" changes at the next restart\n", stdout);
+		}
 	return EXIT_SUCCESS;
 }
 
