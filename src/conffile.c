@@ -62,7 +62,7 @@ const char *config_varlink_socket(const Config *c, char *buf, size_t size)
 	if (c->varlink_socket)
 		return c->varlink_socket;
 	/* RuntimeDirectory= may list several: the first is ours */
-	if (rt && rt[0] == '/' && (size_t)snprintf(buf, size, "%.*s/io.cnprocd.Monitor",
+	if (rt && rt[0] == '/' && (size_t)snprintf(buf, size, "%.*s/" MONITOR_INTERFACE,
 						   (int)strcspn(rt, ":"), rt) < size)
 		return buf;
 	return CONFIG_DEFAULT_VARLINK_SOCKET;

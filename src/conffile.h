@@ -11,12 +11,13 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "monitor-protocol.h"
 #include "rules.h"
 
 /* The other defaults are in the table of [cnprocd] keys, conf-settings.c. */
 #define CONFIG_DEFAULT_RATE_BURST 1000
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
-#define CONFIG_DEFAULT_VARLINK_SOCKET "/run/cnprocd/io.cnprocd.Monitor"
+#define CONFIG_DEFAULT_VARLINK_SOCKET MONITOR_DEFAULT_SOCKET
 /* How many [cnprocd] keys there are: enough room for config_changed_at_restart(). */
 #define CONFIG_N_KEYS 16
 

@@ -7,12 +7,11 @@
 
 #include "list.h"
 #include "monitor.h"
+#include "monitor-protocol.h"
 #include "monitor-idl.h"
 #include "rules.h"
 #include "util.h"
 
-#define ERROR_NO_SUCH_PROCESS "io.cnprocd.Monitor.NoSuchProcess"
-#define ERROR_CONFIG "io.cnprocd.Monitor.ConfigError"
 #define MAX_ANCESTORS 128
 
 typedef struct Subscriber Subscriber;
@@ -129,7 +128,7 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 	pid = json_integer_value(json_object_get(params, "pid"));
 	p = pid > 0 && pid <= INT32_MAX ? proctable_get(mon->table, (pid_t)pid) : NULL;
 	if (!p)
-		return varlink_call_error(call, ERROR_NO_SUCH_PROCESS, json_pack("{s:I}", "pid", pid));
+		return varlink_call_error(call, MONITOR_ERROR_NO_SUCH_PROCESS, json_pack("{s:I}", "pid", pid));
 	ancestors = json_array();
 	if (!ancestors)
 		return -ENOMEM;
@@ -240,7 +239,7 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	size_t i;
 
 	if (!(flags & VARLINK_CALL_MORE))
-		return varlink_call_error(call, "org.varlink.service.ExpectedMore", NULL);
+		return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
 	s = calloc(1, sizeof(*s));
@@ -361,12 +360,12 @@ static int reload(VarlinkCall *call, json_t *params, unsigned flags, void *userd
 	if (varlink_call_check_parameters(call, params, NULL, 0) < 0)
 		return 0;
 	if (varlink_call_peer_uid(call) != 0)
-		return varlink_call_error(call, "org.varlink.service.PermissionDenied", NULL);
+		return varlink_call_error(call, VARLINK_ERROR_PERMISSION_DENIED, NULL);
 	r = mon->ops->reload(mon->userdata, &err, restart, ELEMENTSOF(restart), &n_restart);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return varlink_call_error(call, ERROR_CONFIG,
+		return varlink_call_error(call, MONITOR_ERROR_CONFIG,
 					  json_pack("{s:s,s:i,s:s}", "file", err.file, "line",
 						    (int)err.line, "message", err.message));
 	if (n_restart == 0)
@@ -395,7 +394,7 @@ static const VarlinkMethod methods[] = {
 };
 
 const VarlinkInterface monitor_interface = {
-	.name = "io.cnprocd.Monitor",
+	.name = MONITOR_INTERFACE,
 	.description = MONITOR_IDL,
 	.methods = methods,
 	.n_methods = ELEMENTSOF(methods),

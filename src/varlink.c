@@ -12,6 +12,7 @@
 
 #include "list.h"
 #include "log.h"
+#include "monitor-protocol.h"
 #include "util.h"
 #include "varlink.h"
 
@@ -461,7 +462,7 @@ int varlink_call_error(VarlinkCall *call, const char *error, json_t *parameters)
 
 int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *parameter)
 {
-	return varlink_call_error(call, "org.varlink.service.InvalidParameter",
+	return varlink_call_error(call, VARLINK_ERROR_INVALID_PARAMETER,
 				  json_pack("{s:s}", "parameter", parameter));
 }
 
@@ -526,7 +527,7 @@ static int service_get_info(VarlinkServer *s, VarlinkCall *call, json_t *params)
 	ifaces = json_array();
 	if (!ifaces)
 		return -ENOMEM;
-	json_array_append_new(ifaces, json_string("org.varlink.service"));
+	json_array_append_new(ifaces, json_string(VARLINK_SERVICE_INTERFACE));
 	for (size_t i = 0; i < s->n_interfaces; i++)
 		json_array_append_new(ifaces, json_string(s->interfaces[i]->name));
 	return varlink_call_reply(call, json_pack("{s:s,s:s,s:s,s:s,s:o}", "vendor",
@@ -544,12 +545,12 @@ static int service_get_description(VarlinkServer *s, VarlinkCall *call, json_t *
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
 	name = json_string_value(json_object_get(params, "interface"));
-	if (strcmp(name, "org.varlink.service") == 0)
+	if (strcmp(name, VARLINK_SERVICE_INTERFACE) == 0)
 		return varlink_call_reply(call, json_pack("{s:s}", "description",
 							  service_description));
 	iface = find_interface(s, name, strlen(name));
 	if (!iface)
-		return varlink_call_error(call, "org.varlink.service.InterfaceNotFound",
+		return varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
 					  json_pack("{s:s}", "interface", name));
 	return varlink_call_reply(call, json_pack("{s:s}", "description", iface->description));
 }
@@ -604,20 +605,20 @@ static int connection_dispatch(Connection *c, json_t *msg)
 		r = varlink_call_error_invalid_parameter(call, "upgrade");
 		goto done;
 	}
-	if ((size_t)(dot - method) == strlen("org.varlink.service") &&
-	    strncmp(method, "org.varlink.service", (size_t)(dot - method)) == 0) {
+	if ((size_t)(dot - method) == strlen(VARLINK_SERVICE_INTERFACE) &&
+	    strncmp(method, VARLINK_SERVICE_INTERFACE, (size_t)(dot - method)) == 0) {
 		if (strcmp(dot + 1, "GetInfo") == 0)
 			r = service_get_info(s, call, params);
 		else if (strcmp(dot + 1, "GetInterfaceDescription") == 0)
 			r = service_get_description(s, call, params);
 		else
-			r = varlink_call_error(call, "org.varlink.service.MethodNotFound",
+			r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
 					       json_pack("{s:s}", "method", method));
 		goto done;
 	}
 	iface = find_interface(s, method, (size_t)(dot - method));
 	if (!iface) {
-		r = varlink_call_error(call, "org.varlink.service.InterfaceNotFound",
+		r = varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
 				       json_pack("{s:s%}", "interface", method,
 						 (size_t)(dot - method)));
 		goto done;
@@ -626,17 +627,17 @@ static int connection_dispatch(Connection *c, json_t *msg)
 		if (strcmp(iface->methods[i].name, dot + 1) == 0)
 			m = &iface->methods[i];
 	if (!m)
-		r = varlink_call_error(call, "org.varlink.service.MethodNotFound",
+		r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
 				       json_pack("{s:s}", "method", method));
 	else if (!m->callback)
-		r = varlink_call_error(call, "org.varlink.service.MethodNotImplemented",
+		r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_IMPLEMENTED,
 				       json_pack("{s:s}", "method", method));
 	else {
 		r = m->callback(call, params, call->flags, s->userdata);
 		/* a failing method that did not answer still gets an answer, unless its
 		 * connection is gone (then c and call are freed) */
 		if (r < 0 && connection_alive(s, c) && c->call == call)
-			r = varlink_call_error(call, "org.varlink.service.InternalError",
+			r = varlink_call_error(call, VARLINK_ERROR_INTERNAL,
 					       json_pack("{s:i}", "errno", -r));
 	}
 done:

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cnprocctl ps and show: the daemon's process table (ListProcesses), and one
+ * process with its ancestors (GetProcess).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cnprocctl.h"
+#include "monitor-protocol.h"
+#include "output.h"
+#include "util.h"
+
+/* A kernel thread: no executable, an empty command line, a child of kthreadd. */
+static bool is_kernel_thread(json_t *p)
+{
+	json_t *argv = json_object_get(p, "argv");
+	long long pid = jnum(p, "pid"), ppid = jnum(p, "ppid");
+
+	if (jstr(p, "exe") || json_is_true(json_object_get(p, "unread")))
+		return false;
+	if (argv && !(json_is_array(argv) && json_array_size(argv) == 0))
+		return false;
+	return pid != 1 && ppid <= 2;
+}
+
+/* The command of a process, escaped: argv joined by blanks, [comm] for kernel
+ * threads and empty command lines, "?" when unknown. */
+static char *format_command(json_t *p, bool quote)
+{
+	json_t *argv = json_object_get(p, "argv");
+	const char *comm = jstr(p, "comm");
+	char *buf = NULL;
+	size_t size;
+	FILE *f;
+
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	if (json_is_array(argv) && json_array_size(argv) > 0)
+		fput_argv(f, argv, quote);
+	else if (comm && (is_kernel_thread(p) || json_is_array(argv))) {
+		fputc('[', f);
+		fput_escaped(f, comm);
+		fputc(']', f);
+	} else
+		fputc('?', f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* user name, else the effective uid, else "?" */
+static char *format_user(json_t *p)
+{
+	const char *user = jstr(p, "user");
+	long long euid;
+	char *s;
+
+	if (user)
+		return escaped(user);
+	if (jint(p, "euid", &euid))
+		return asprintf(&s, "%lld", euid) < 0 ? NULL : s;
+	return strdup("?");
+}
+
+static const char *const process_headers[] = {
+	"PID", "PPID", "USER", "UNIT", "ORIGIN", "COMMAND",
+};
+
+/* One process row; prefix (tree drawing) goes before the command. */
+static int table_add_process(Table *t, json_t *p, const char *prefix)
+{
+	_cleanup_free_ char *cmd = NULL;
+	int r = 0;
+
+	r |= table_addf(t, "%lld", jnum(p, "pid"));
+	r |= table_addf(t, "%lld", jnum(p, "ppid"));
+	r |= table_add(t, format_user(p));
+	r |= table_add_escaped(t, jstr(p, "unit"));
+	r |= table_add_escaped(t, jstr(p, "origin"));
+	cmd = format_command(p, false);
+	r |= cmd ? table_addf(t, "%s%s", prefix, cmd) : -ENOMEM;
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static int cmd_ps(Conn *c, const Args *a)
+{
+	_cleanup_(reply_done) Reply rep = {};
+	_cleanup_(table_done) Table t = { .n_cols = 6, .right = 1 << 0 | 1 << 1 };
+	_cleanup_free_ json_t **procs = NULL;
+	json_t *params, *list, *v;
+	size_t n = 0, i;
+	int r;
+
+	params = json_object();
+	if (!params ||
+	    (a->unit && json_object_set_new(params, "unit", json_string(a->unit)) < 0) ||
+	    (a->user && json_object_set_new(params, "user", json_string(a->user)) < 0) ||
+	    (a->comm && json_object_set_new(params, "comm", json_string(a->comm)) < 0)) {
+		json_decref(params);
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	r = conn_method(c, MONITOR_INTERFACE ".ListProcesses", params, &rep);
+	if (r < 0)
+		return transport_error(c, r);
+	if (rep.error) {
+		if (strcmp(rep.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && a->user &&
+		    strcmp(jstr(rep.params, "parameter") ?: "", "user") == 0) {
+			log_error("no such user: %s", a->user);
+			return EXIT_FAILURE;
+		}
+		return error_reply(&rep, "ListProcesses");
+	}
+	if (a->json)
+		return print_json(rep.params) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	list = json_object_get(rep.params, "processes");
+	procs = calloc(json_array_size(list) + 1, sizeof(*procs));
+	if (!procs)
+		goto oom;
+	json_array_foreach(list, i, v)
+		if (json_is_object(v))
+			procs[n++] = v;
+	processes_sort(procs, n);
+
+	if (table_add_headers(&t, process_headers) < 0)
+		goto oom;
+	if (a->tree)
+		r = table_add_forest(&t, procs, n, table_add_process);
+	else
+		for (i = 0, r = 0; i < n && r >= 0; i++)
+			r = table_add_process(&t, procs[i], "");
+	if (r < 0)
+		goto oom;
+	table_print(&t, stdout, 0);
+	return EXIT_SUCCESS;
+oom:
+	log_error("out of memory");
+	return EXIT_FAILURE;
+}
+
+const Command command_ps = {
+	.name = "ps",
+	.usage = "[--unit GLOB] [--user NAME|UID] [--comm GLOB] [--tree]",
+	.help = "The live process table, sorted by pid, or\n"
+		"as a forest of parents and children",
+	.opts = OPT_UNIT | OPT_USER | OPT_COMM | OPT_TREE,
+	.run = cmd_ps,
+};
+
+static void print_field(const char *label, const char *value)
+{
+	printf("%-12s", label);
+	if (value)
+		fput_escaped(stdout, value);
+	else
+		fputs("-", stdout);
+	fputc('\n', stdout);
+}
+
+static void print_ids(json_t *p, const char *real, const char *effective)
+{
+	long long r, e;
+	bool has_r = jint(p, real, &r), has_e = jint(p, effective, &e);
+
+	if (has_r)
+		printf("%s %lld", real, r);
+	if (has_e && (!has_r || e != r))
+		printf("%s%s %lld", has_r ? ", " : "", effective, e);
+	if (!has_r && !has_e)
+		fputs("?", stdout);
+}
+
+/* show's argument, a process id; false: it is not one (said) */
+static bool pid_arg(const Args *a, uint64_t *ret)
+{
+	if (parse_uint64(a->args[0], ret) < 0 || *ret == 0 || *ret > INT64_MAX) {
+		log_error("invalid process id: %s", a->args[0]);
+		return false;
+	}
+	return true;
+}
+
+static bool show_check(const Args *a)
+{
+	uint64_t pid;
+
+	return pid_arg(a, &pid);
+}
+
+static int cmd_show(Conn *c, const Args *a)
+{
+	_cleanup_(reply_done) Reply rep = {};
+	_cleanup_(table_done) Table t = { .n_cols = 6, .right = 1 << 0 | 1 << 1 };
+	_cleanup_free_ char *cmd = NULL;
+	json_t *p, *ancestors, *v;
+	uint64_t pid;
+	long long start;
+	size_t i;
+	int r;
+
+	if (!pid_arg(a, &pid))
+		return EXIT_USAGE;
+	r = conn_method(c, MONITOR_INTERFACE ".GetProcess",
+			json_pack("{s:I}", "pid", (json_int_t)pid), &rep);
+	if (r < 0)
+		return transport_error(c, r);
+	if (rep.error) {
+		if (strcmp(rep.error, MONITOR_ERROR_NO_SUCH_PROCESS) == 0) {
+			log_error("no process %llu in cnprocd's table",
+				  (unsigned long long)pid);
+			return EXIT_FAILURE;
+		}
+		return error_reply(&rep, "GetProcess");
+	}
+	if (a->json)
+		return print_json(rep.params) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	p = json_object_get(rep.params, "process");
+	ancestors = json_object_get(rep.params, "ancestors");
+	cmd = format_command(p, true);
+	if (!cmd) {
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	printf("%-12s%lld\n", "PID:", jnum(p, "pid"));
+	printf("%-12s%lld\n", "PPID:", jnum(p, "ppid"));
+	printf("%-12s%s%s%s\n", "Command:", cmd,
+	       json_is_true(json_object_get(p, "argv_truncated")) ? " …" : "",
+	       json_is_true(json_object_get(p, "unread")) ?
+	       " (exited before its command line could be read)" : "");
+	print_field("Comm:", jstr(p, "comm"));
+	print_field("Executable:", jstr(p, "exe") ?: "?");
+	printf("%-12s", "User:");
+	if (jstr(p, "user")) {
+		fput_escaped(stdout, jstr(p, "user"));
+		fputs(" (", stdout);
+		print_ids(p, "uid", "euid");
+		fputs(")\n", stdout);
+	} else {
+		print_ids(p, "uid", "euid");
+		fputc('\n', stdout);
+	}
+	printf("%-12s", "Group:");
+	print_ids(p, "gid", "egid");
+	fputc('\n', stdout);
+	print_field("Unit:", jstr(p, "unit"));
+	print_field("Cgroup:", jstr(p, "cgroup"));
+	printf("%-12s", "Started:");
+	if (jint(p, "start_usec", &start) && start > 0) {
+		usec_t now = now_usec(CLOCK_REALTIME), since = (usec_t)start;
+		char ts[64], d[64];
+
+		printf("%s", format_timestamp(ts, sizeof(ts), since));
+		if (now >= since) {
+			nsec_t age = (now - since) * NSEC_PER_USEC;
+
+			printf(" (%s ago)", format_duration(d, sizeof(d), age));
+		}
+		fputc('\n', stdout);
+	} else
+		fputs("?\n", stdout);
+	print_field("Origin:", jstr(p, "origin"));
+
+	if (json_array_size(ancestors) == 0) {
+		printf("%-12s%s\n", "Ancestors:", "none in cnprocd's table");
+		return EXIT_SUCCESS;
+	}
+	printf("Ancestors (parent first):\n");
+	if (table_add_headers(&t, process_headers) < 0)
+		goto oom;
+	json_array_foreach(ancestors, i, v)
+		if (json_is_object(v) && table_add_process(&t, v, "") < 0)
+			goto oom;
+	table_print(&t, stdout, 2);
+	return EXIT_SUCCESS;
+oom:
+	log_error("out of memory");
+	return EXIT_FAILURE;
+}
+
+const Command command_show = {
+	.name = "show",
+	.usage = "PID",
+	.help = "One process and its ancestors",
+	.n_args = 1,
+	.check = show_check,
+	.run = cmd_show,
+};

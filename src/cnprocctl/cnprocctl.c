@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cnprocctl, the command-line client of cnprocd's io.cnprocd.Monitor varlink
+ * interface: the command line, read and dispatched through the command table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnprocctl.h"
+#include "monitor-protocol.h"
+#include "output.h"
+#include "util.h"
+
+static const Command *const commands[] = {
+	&command_status, &command_ps,      &command_show,
+	&command_rules,  &command_monitor, &command_reload,
+};
+
+/* "status, ps, ...", for messages */
+static const char *command_names(void)
+{
+	static char names[128];
+
+	if (!names[0])
+		for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i > 0 ? ", " : "", commands[i]->name);
+	return names;
+}
+
+/* name and usage, then the help text from column HELP_COLUMN */
+#define HELP_COLUMN 26
+static void help_command(const Command *cmd)
+{
+	int l = printf("  %s%s%s", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
+
+	for (const char *h = cmd->help, *eol; h; h = eol ? eol + 1 : NULL) {
+		eol = strchr(h, '\n');
+		if (l >= HELP_COLUMN) {
+			fputc('\n', stdout);
+			l = 0;
+		}
+		printf("%*s%.*s", HELP_COLUMN - l, "",
+		       eol ? (int)(eol - h) : (int)strlen(h), h);
+		l = HELP_COLUMN;
+	}
+	fputc('\n', stdout);
+}
+
+static void help(void)
+{
+	printf("Usage: cnprocctl [--socket PATH] [--json] COMMAND [OPTIONS]\n"
+	       "\n"
+	       "Query cnprocd, the process event audit daemon, over its varlink socket.\n"
+	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		help_command(commands[i]);
+	printf("\n"
+	       "Options:\n"
+	       "  -s, --socket=PATH       The daemon's socket (default:\n"
+	       "                          $CNPROCD_SOCKET, else\n"
+	       "                          " MONITOR_DEFAULT_SOCKET ")\n"
+	       "  -j, --json              Print the daemon's reply as JSON\n"
+	       "                          (monitor: one event object per line)\n"
+	       "  -h, --help              Show this help\n"
+	       "      --version           Show the version\n"
+	       "\n"
+	       "Exit status: 0 success, 1 failure, 2 usage error, 3 cnprocd is not\n"
+	       "running, 4 permission denied. See cnprocctl(1).\n");
+}
+
+/* comma or blank separated event types onto a->events */
+static int add_events(Args *a, const char *list)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!a->events && !(a->events = json_array()))
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		if (!event_type_known(w)) {
+			char types[128] = "";
+			const char *type;
+
+			for (size_t i = 0; (type = event_type_shown(i)); i++)
+				snprintf(types + strlen(types), sizeof(types) - strlen(types),
+					 "%s%s", i > 0 ? " " : "", type);
+			log_error("unknown event type '%s' (%s)", w, types);
+			return -EINVAL;
+		}
+		if (json_array_append_new(a->events, json_string(w)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const char *option_name(unsigned opt)
+{
+	switch (opt) {
+	case OPT_UNIT:
+		return "--unit";
+	case OPT_USER:
+		return "--user";
+	case OPT_COMM:
+		return "--comm";
+	case OPT_TREE:
+		return "--tree";
+	case OPT_EVENT:
+		return "--event";
+	default:
+		return "--uid";
+	}
+}
+
+/* 1: go on, 0: done (help, version), < 0: usage error (reported) */
+static int parse_argv(int argc, char *argv[], Args *a)
+{
+	enum {
+		ARG_VERSION = 0x100,
+		ARG_UNIT,
+		ARG_USER,
+		ARG_COMM,
+		ARG_TREE,
+		ARG_EVENT,
+		ARG_UID,
+	};
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "unit", required_argument, NULL, ARG_UNIT },
+		{ "user", required_argument, NULL, ARG_USER },
+		{ "comm", required_argument, NULL, ARG_COMM },
+		{ "tree", no_argument, NULL, ARG_TREE },
+		{ "event", required_argument, NULL, ARG_EVENT },
+		{ "uid", required_argument, NULL, ARG_UID },
+		{}
+	};
+	uint64_t u;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "hs:j", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("cnprocctl %s\n", PACKAGE_VERSION);
+			return 0;
+		case 's':
+			if (!*optarg) {
+				log_error("--socket needs a path");
+				return -EINVAL;
+			}
+			a->socket = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case ARG_UNIT:
+			a->unit = optarg;
+			a->opts |= OPT_UNIT;
+			break;
+		case ARG_USER:
+			a->user = optarg;
+			a->opts |= OPT_USER;
+			break;
+		case ARG_COMM:
+			a->comm = optarg;
+			a->opts |= OPT_COMM;
+			break;
+		case ARG_TREE:
+			a->tree = true;
+			a->opts |= OPT_TREE;
+			break;
+		case ARG_EVENT:
+			r = add_events(a, optarg);
+			if (r == -ENOMEM)
+				log_error("out of memory");
+			if (r < 0)
+				return -EINVAL;
+			a->opts |= OPT_EVENT;
+			break;
+		case ARG_UID:
+			if (parse_uint64(optarg, &u) == 0 && u < UINT32_MAX)
+				a->uid = (long long)u;
+			else {
+				struct passwd *pw = getpwnam(optarg);
+
+				if (!pw) {
+					log_error("--uid: no such user: %s", optarg);
+					return -EINVAL;
+				}
+				a->uid = pw->pw_uid;
+			}
+			a->opts |= OPT_UID;
+			break;
+		default:
+			fprintf(stderr, "Try 'cnprocctl --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		log_error("missing command (%s)", command_names());
+		fprintf(stderr, "Try 'cnprocctl --help'.\n");
+		return -EINVAL;
+	}
+	a->verb = argv[optind];
+	a->args = argv + optind + 1;
+	a->n_args = argc - optind - 1;
+	return 1;
+}
+
+static void args_done(Args *a)
+{
+	json_decref(a->events);
+}
+
+int main(int argc, char *argv[])
+{
+	_cleanup_(args_done) Args a = { .uid = -1 };
+	_cleanup_(conn_done) Conn c = { .fd = -1 };
+	const Command *cmd = NULL;
+	const char *path;
+	int r;
+
+	setlocale(LC_CTYPE, "");
+	r = parse_argv(argc, argv, &a);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (strcmp(commands[i]->name, a.verb) == 0)
+			cmd = commands[i];
+	if (!cmd) {
+		log_error("unknown command '%s' (%s)", a.verb, command_names());
+		return EXIT_USAGE;
+	}
+	if (a.n_args != cmd->n_args) {
+		if (cmd->n_args == 0)
+			log_error("%s takes no arguments", cmd->name);
+		else
+			log_error("%s needs a process id", cmd->name);
+		return EXIT_USAGE;
+	}
+	for (unsigned opt = 1; opt <= OPT_UID; opt <<= 1)
+		if ((a.opts & opt) && !(cmd->opts & opt)) {
+			log_error("%s is not an option of '%s'", option_name(opt), cmd->name);
+			return EXIT_USAGE;
+		}
+	if (cmd->check && !cmd->check(&a))
+		return EXIT_USAGE;
+
+	path = a.socket;
+	if (!path) {
+		path = getenv("CNPROCD_SOCKET");
+		if (!path || !*path)
+			path = MONITOR_DEFAULT_SOCKET;
+	}
+	r = conn_open(&c, path);
+	if (r < 0)
+		return connect_error(r, path);
+
+	r = cmd->run(&c, &a);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == EXIT_SUCCESS)
+			log_error("write error: %m");
+		r = EXIT_FAILURE;
+	}
+	return r;
+}

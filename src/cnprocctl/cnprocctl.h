@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What cnprocctl's commands share with its main(): the parsed command line and
+ * the entry each command puts in the command table.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "varlink-client.h"
+
+/* command-specific options, to refuse them where they mean nothing */
+enum {
+	OPT_UNIT = 1 << 0,
+	OPT_USER = 1 << 1,
+	OPT_COMM = 1 << 2,
+	OPT_TREE = 1 << 3,
+	OPT_EVENT = 1 << 4,
+	OPT_UID = 1 << 5,
+};
+
+typedef struct Args {
+	const char *socket;
+	bool json;
+	unsigned opts; /* OPT_* seen */
+	const char *unit, *user, *comm;
+	bool tree;
+	json_t *events; /* array of event type names, NULL: all */
+	long long uid;  /* -1: any */
+	const char *verb;
+	char **args;
+	int n_args;
+} Args;
+
+typedef struct Command {
+	const char *name;
+	const char *usage; /* its arguments and options, for --help */
+	const char *help;  /* what it does, for --help: lines, \n between them */
+	int n_args;        /* how many arguments follow its name */
+	unsigned opts;     /* the OPT_* it takes */
+	/* optional: checks the arguments before connecting; false: refused (said) */
+	bool (*check)(const Args *a);
+	/* runs it on the connection; returns the exit status */
+	int (*run)(Conn *c, const Args *a);
+} Command;
+
+extern const Command command_status;  /* cmd-status.c */
+extern const Command command_ps;      /* cmd-ps.c */
+extern const Command command_show;    /* cmd-ps.c */
+extern const Command command_rules;   /* cmd-rules.c */
+extern const Command command_monitor; /* cmd-monitor.c */
+extern const Command command_reload;  /* cmd-reload.c */
