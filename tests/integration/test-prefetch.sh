@@ -49,8 +49,8 @@ pass "exec prefetch on, batch delay 5000 us"
 storm 0 $N
 # after_reload: a record of the second storm's (markers from N on)
 after_reload() {
-	jq -e -s "map(select(.argv[1] // \"\" | startswith(\"$M-\")) |
-		.argv[1] | ltrimstr(\"$M-\") | tonumber) | max >= $N" "$T/out" >/dev/null 2>&1
+	complete_lines "$T/out" | json_has "map(select(.argv[1] // \"\" | startswith(\"$M-\")) |
+		.argv[1] | ltrimstr(\"$M-\") | tonumber) | max >= $N" -s 2>/dev/null
 }
 # a program read too late has no command line, so no rule matches it: wait for the
 # stats to count every exec instead
