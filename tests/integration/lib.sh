@@ -66,6 +66,89 @@ pass() {
 	printf "PASS: %s\n" "$*"
 }
 
+# --- JSON checks ---------------------------------------------------------------
+# Not jq -e: jq 1.6 exits 0 from jq -e when its input is empty, and looks only at
+# the last output. These fail on empty input, on input that is not JSON and when
+# FILTER fails (jq -n with inputs: an error in any value ends the run; plain jq 1.6
+# would report only the last value's), and then say on stderr what they read.
+
+# json_has FILTER [JQ ARGS...]: the JSON on stdin (one value, or many: journalctl
+# -o json gives one object a line) has a value for which FILTER yields a true
+# result (anything but false and null). JQ ARGS go to jq: --arg/--argjson, or -s
+# to check all values at once (FILTER then sees one array of them).
+json_has() {
+	_json_check has "$@"
+}
+
+# json_none FILTER [JQ ARGS...]: the JSON on stdin is not empty, and FILTER yields
+# a true result for none of its values
+json_none() {
+	_json_check none "$@"
+}
+
+_json_check() {
+	_jc_mode=$1 _jc_f=$2
+	shift 2
+	_jc_in=$(mktemp "${T:-${TMPDIR:-/tmp}}/json-check.XXXXXX") || return 1
+	cat >"$_jc_in"
+	_jc_rc=0
+	if [ "$(tr -d ' \t\r\n' <"$_jc_in" | head -c 1 | wc -c)" -eq 0 ]; then
+		printf 'json_%s: empty input, no JSON value to check: %s\n' "$_jc_mode" "$_jc_f" >&2
+		_jc_rc=1
+	# jq prints "VALUES MATCHES", or its error on stderr
+	elif ! _jc_r=$(jq -n -r "$@" "reduce (inputs | [$_jc_f] | any) as \$__jc_m ([0, 0];
+			[.[0] + 1, .[1] + (if \$__jc_m then 1 else 0 end)]) | \"\\(.[0]) \\(.[1])\"" \
+			<"$_jc_in" 2>"$_jc_in.err"); then
+		printf 'json_%s: invalid JSON, or the filter failed: %s\n  filter: %s\n' \
+			"$_jc_mode" "$(head -n 3 "$_jc_in.err" | cut -c 1-300)" "$_jc_f" >&2
+		_jc_rc=1
+	else
+		_jc_n=${_jc_r% *} _jc_m=${_jc_r#* }
+		if [ "$_jc_mode" = has ] && [ "$_jc_m" = 0 ]; then
+			printf 'json_has: none of %s JSON value(s) matches: %s\n' "$_jc_n" "$_jc_f" >&2
+			_jc_rc=1
+		elif [ "$_jc_mode" = none ] && [ "$_jc_m" != 0 ]; then
+			printf 'json_none: %s of %s JSON value(s) match: %s\n' "$_jc_m" "$_jc_n" \
+				"$_jc_f" >&2
+			echo "--- the first of them:" >&2
+			jq -n -c "$@" "inputs | select([$_jc_f] | any)" <"$_jc_in" 2>&1 | head -n 3 |
+				cut -c 1-1000 >&2
+			_jc_rc=1
+		fi
+	fi
+	[ $_jc_rc = 0 ] || _json_show "$_jc_in"
+	rm -f "$_jc_in" "$_jc_in.err"
+	return $_jc_rc
+}
+
+# _json_show FILE: what a JSON check read, on stderr; the start and the end if huge
+_json_show() {
+	_js_n=$(wc -c <"$1")
+	if [ "$_js_n" -le 4096 ]; then
+		echo "--- read ($_js_n bytes):"
+		cat "$1"
+	else
+		echo "--- read ($_js_n bytes, $(wc -l <"$1") lines), the first 3072 and the last 1024 bytes:"
+		head -c 3072 "$1"
+		printf '\n[...]\n'
+		tail -c 1024 "$1"
+	fi
+	[ -z "$(tail -c 1 "$1")" ] || echo
+	echo "---"
+} >&2
+
+# complete_lines FILE: FILE as far as it is written: up to its last newline (a
+# writer may be in the middle of a line), without the NULs that : >FILE leaves in
+# front of what a writer that has FILE open writes next (a hole up to its offset)
+complete_lines() {
+	_cl_n=$(wc -c <"$1")
+	if [ -n "$(head -c "$_cl_n" "$1" | tail -c 1)" ]; then
+		head -c "$_cl_n" "$1" | sed '$d'
+	else
+		head -c "$_cl_n" "$1"
+	fi | LC_ALL=C sed '1s/^\x00*//'
+}
+
 # bad MESSAGE: a failed check; the others still run, and checks_done fails at the end
 FAILED=0
 bad() {
@@ -136,9 +219,10 @@ stop_daemon() {
 	return $_rc
 }
 
-# json_has FILTER: true when a JSON line in $T/out satisfies the jq FILTER
-json_has() {
-	jq -e -c "select($1)" "$T/out" 2>/dev/null | grep -q .
+# out_has FILTER: a JSON line in $T/out satisfies the jq FILTER (quiet: it is
+# polled; the daemon may still be writing)
+out_has() {
+	complete_lines "$T/out" | json_has "$1" 2>/dev/null
 }
 
 # json_get FILTER: the first JSON line in $T/out matching FILTER
@@ -147,7 +231,7 @@ json_get() {
 }
 
 expect_json() {
-	wait_for "$T/out" "${2:-10}" json_has "$1" || fail "no event matching: $1"
+	wait_for "$T/out" "${2:-10}" out_has "$1" || fail "no event matching: $1"
 }
 
 JOURNALD=
@@ -184,7 +268,7 @@ journal_has() {
 	_f=$1
 	shift
 	# a record lacking a field must not abort jq for the records after it
-	journal_json "$@" | jq -e -c "select(($_f)? // false)" 2>/dev/null | grep -q .
+	journal_json "$@" | json_has "($_f)? // false" 2>/dev/null
 }
 
 # expect_journal JQFILTER MATCHES...

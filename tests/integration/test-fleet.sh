@@ -48,12 +48,13 @@ rj() {
 }
 wait_for - 10 sh -c "journalctl --no-pager -q -D '$T/remote' CNPROCD_PID=$child | grep -q ." ||
 	fail "no cnprocd record in the remote journal: $(ls -la "$T/remote") $(tail -n 5 "$T/remote.log")"
-rj CNPROCD_EVENT=exec CNPROCD_PID=$child | jq -e -c "select(.CNPROCD_RULE == \"fleet\" and
+# (the wait above proves one record of $child arrived, not which: the exit would do)
+rj CNPROCD_EVENT=exec CNPROCD_PID=$child | json_has ".CNPROCD_RULE == \"fleet\" and
 	.PRIORITY == \"5\" and .MESSAGE_ID == \"daabd34234a849eaa2f947d7db21290a\" and
 	.CNPROCD_COMM == \"sh\" and .CNPROCD_USER == \"root\" and .CNPROCD_PPID == \"$$\" and
-	.SYSLOG_IDENTIFIER == \"cnprocd\")" >/dev/null || fail "exec record fields: $(rj CNPROCD_PID=$child)"
-rj CNPROCD_EVENT=exit CNPROCD_PID=$child | jq -e -c 'select(.CNPROCD_EXIT_CODE == "7" and
-	(.CNPROCD_LIFETIME_USEC | tonumber) > 0)' >/dev/null || fail "exit record fields"
+	.SYSLOG_IDENTIFIER == \"cnprocd\"" || fail "exec record fields: $(rj CNPROCD_PID=$child)"
+rj CNPROCD_EVENT=exit CNPROCD_PID=$child | json_has '.CNPROCD_EXIT_CODE == "7" and
+	(.CNPROCD_LIFETIME_USEC | tonumber) > 0' || fail "exit record fields"
 got=$(rj CNPROCD_EVENT=exec CNPROCD_PID=$child | head -n 1 |
 	jq -r '.CNPROCD_CMDLINE | if type == "array" then map(tostring) | join(" ") else "text" end')
 want=$(printf 'sh -c sleep 0.05; exit 7 %s %s %s' "$M" "$nl" "$bad" | bytes_of)

@@ -73,7 +73,7 @@ jbytes() {
 	_f=$1
 	shift
 	jrec "$@" >"$T/jrec"
-	if jq -e --arg f "$_f" '.[$f] | type == "array"' "$T/jrec" >/dev/null 2>&1; then
+	if json_has '.[$f] | type == "array"' --arg f "$_f" <"$T/jrec" 2>/dev/null; then
 		jq -r --arg f "$_f" '.[$f] | map(tostring) | join(" ")' "$T/jrec"
 	else
 		jq -j --arg f "$_f" '.[$f] // empty' "$T/jrec" | bytes_of
@@ -187,12 +187,11 @@ for p in $PIDS; do
 done
 printf '{"method":"io.cnprocd.Monitor.ListProcesses"}\0' |
 	raw "$T/console.sock" --expect 1 --timeout 10000 >"$T/list.raw"
-if jq -e . "$T/list.raw" >/dev/null 2>&1 && jq -e --argjson big "$P_BIG" \
-	--argjson huge "$P_HUGE" --arg m "$M-big" '.parameters.processes as $ps |
+if json_has '.parameters.processes as $ps |
 	($ps | map(select(.pid == $big))[0] | .argv[3] == $m and
 		(.argv_truncated // false) == false and (.argv | length) == 5) and
 	($ps | map(select(.pid == $huge))[0] | .argv[3] == $m and .argv_truncated == true)' \
-	"$T/list.raw" >/dev/null; then
+	--argjson big "$P_BIG" --argjson huge "$P_HUGE" --arg m "$M-big" <"$T/list.raw"; then
 	pass "ListProcesses: valid JSON ($(wc -c <"$T/list.raw") bytes); 128 KiB argv whole," \
 		"140 KB truncated"
 else
@@ -202,8 +201,8 @@ fi
 # comm and exe of the renamed shell are invalid UTF-8: JSON shows them escaped
 want_comm='x\ny\x1b[7mz\xff\tq'
 if ctl show --json "$P_EXEC" >"$T/show.json" 2>"$T/show.err" &&
-	jq -e --arg c "$want_comm" --arg e "$T/" '.process.comm == $c and
-		(.process.exe | startswith($e) and endswith($c))' "$T/show.json" >/dev/null
+	json_has '.process.comm == $c and (.process.exe | startswith($e) and endswith($c))' \
+		--arg c "$want_comm" --arg e "$T/" <"$T/show.json"
 then
 	pass "cnprocctl --json show: comm $(jq -c .process.comm "$T/show.json")"
 else
@@ -238,8 +237,9 @@ done
 for p in $PIDS; do
 	wait_for - 10 console_has "$p" exit || bad "console: no exit record for $p"
 done
+# jq_has FILE FILTER: a JSON line FILE has so far satisfies FILTER
 jq_has() {
-	jq -e -c "select($2)" "$1" 2>/dev/null | grep -q .
+	complete_lines "$1" | json_has "$2" 2>/dev/null
 }
 for f in mon.json json.out; do
 	wait_for - 10 jq_has "$T/$f" ".event == \"exit\" and .pid == $P_HUGE" ||
@@ -345,7 +345,7 @@ got=$(jbytes CNPROCD_COMM CNPROCD_EVENT=comm CNPROCD_PID="$P_COMM")
 	bad "journal CNPROCD_COMM of the comm event of $P_COMM: got '$got' want '$want'"
 got=$(jbytes CNPROCD_COMM CNPROCD_EVENT=exit CNPROCD_PID="$P_COMM")
 [ "$got" = "$want" ] || bad "journal CNPROCD_COMM of the exit of $P_COMM: got '$got'"
-jrec CNPROCD_EVENT=exit CNPROCD_PID="$P_COMM" | jq -e '.CNPROCD_EXIT_CODE == "3"' >/dev/null ||
+jrec CNPROCD_EVENT=exit CNPROCD_PID="$P_COMM" | json_has '.CNPROCD_EXIT_CODE == "3"' ||
 	bad "journal: exit code of $P_COMM is not 3"
 want=$(printf '%s %s %s %s %s' sh -c "$script" "$M-big" "$big" | bytes_of)
 got=$(jbytes CNPROCD_CMDLINE CNPROCD_EVENT=exec CNPROCD_PID="$P_BIG")
@@ -392,12 +392,14 @@ esac
 
 # --- JSON: every line parses, values exact where UTF-8, escaped where not -------------
 
+# (all three are still being written: their complete lines)
 for f in json.out mon.json sub.raw; do
+	complete_lines "$T/$f" >"$T/$f.now"
 	# varlink-raw prints "EOF" when the server hangs up: not JSON, and not expected
-	if jq -e . "$T/$f" >/dev/null 2>&1; then
-		pass "$f: $(wc -l <"$T/$f") lines, all valid JSON"
+	if json_has true <"$T/$f.now"; then
+		pass "$f: $(wc -l <"$T/$f.now") lines, all valid JSON"
 	else
-		bad "$f: invalid JSON: $(jq . "$T/$f" 2>&1 >/dev/null | head -n 2)"
+		bad "$f: invalid JSON or none"
 	fi
 done
 argv_ok=".event == \"exec\" and .pid == $P_ARGV and
@@ -405,10 +407,9 @@ argv_ok=".event == \"exec\" and .pid == $P_ARGV and
 	.argv[5] == \$escapes and .argv[6] == \$badutf and .argv[7] == \$c1 and
 	.argv[8] == \"\" and .argv[9] == \$backslash and (.argv | length) == 10"
 for f in json.out mon.json; do
-	if jq -e -c --arg script "$script" --arg m "$M-argv" --arg forge "$forge" \
+	if json_has "$argv_ok" --arg script "$script" --arg m "$M-argv" --arg forge "$forge" \
 		--arg escapes "$escapes" --arg badutf 'a\xff\xfeb\xc0\x80c\xed\xa0\x80d\xe2\x82' \
-		--arg c1 "$c1" --arg backslash "$backslash" "select($argv_ok)" "$T/$f" |
-		grep -q .; then
+		--arg c1 "$c1" --arg backslash "$backslash" <"$T/$f.now"; then
 		pass "$f: argv exact (newline, escapes, C1 as JSON escapes; invalid UTF-8 as" \
 			"\\xNN)"
 	else
@@ -417,18 +418,17 @@ for f in json.out mon.json; do
 			"$T/$f" 2>&1 | cut -c 1-300)"
 	fi
 done
-if jq -e -c --arg script "$script" --arg m "$M-argv" --arg forge "$forge" \
-	--arg escapes "$escapes" --arg badutf 'a\xff\xfeb\xc0\x80c\xed\xa0\x80d\xe2\x82' \
-	--arg c1 "$c1" --arg backslash "$backslash" "select(.parameters.event? // {} | $argv_ok)" \
-	"$T/sub.raw" | grep -q .; then
+if json_has ".parameters.event? // {} | $argv_ok" --arg script "$script" --arg m "$M-argv" \
+	--arg forge "$forge" --arg escapes "$escapes" \
+	--arg badutf 'a\xff\xfeb\xc0\x80c\xed\xa0\x80d\xe2\x82' --arg c1 "$c1" \
+	--arg backslash "$backslash" <"$T/sub.raw.now"; then
 	pass "Subscribe (raw varlink): the same argv"
 else
 	bad "Subscribe: argv of $P_ARGV:" \
 		"$(grep -a "\"pid\":$P_ARGV," "$T/sub.raw" | head -c 300)"
 fi
-if jq -e -c --arg c '\x1b]0;t\x07\nw\xffz' \
-	"select(.event == \"comm\" and .pid == $P_COMM and .new_comm == \$c and .comm == \$c)" \
-	"$T/json.out" | grep -q .; then
+if json_has ".event == \"comm\" and .pid == $P_COMM and .new_comm == \$c and .comm == \$c" \
+	--arg c '\x1b]0;t\x07\nw\xffz' <"$T/json.out.now"; then
 	pass "json: comm event, new_comm" \
 		"$(jq -c "select(.event == \"comm\" and .pid == $P_COMM) | .new_comm" \
 			"$T/json.out")"
@@ -436,8 +436,8 @@ else
 	bad "json: comm event of $P_COMM:" \
 		"$(jq -c "select(.pid == $P_COMM)" "$T/json.out" | head -c 300)"
 fi
-if jq -e -c "select(.event == \"exec\" and .pid == $P_HUGE and .argv_truncated == true and
-	(.argv | length) == 6)" "$T/json.out" | grep -q .; then
+if json_has ".event == \"exec\" and .pid == $P_HUGE and .argv_truncated == true and
+	(.argv | length) == 6" <"$T/json.out.now"; then
 	pass "json: argv over 128 KiB flagged argv_truncated"
 else
 	bad "json: argv over 128 KiB not flagged"

@@ -81,8 +81,10 @@ read -r pings maxgap <"$T/wd"
 pass "$pings WATCHDOG=1 pings, longest gap $((maxgap / 1000)) ms (watchdog 1000 ms)"
 
 # once journald is back: the queue drains and the loss is reported with its count
-wait_for - 20 sh -c "\"$CNPROCCTL\" --socket \"$T/io.cnprocd.Monitor\" --json status |
-	jq -e '.journal_queued == 0' >/dev/null" || fail "the journal queue did not drain"
+drained() {
+	ctl --json status | json_has '.journal_queued == 0' 2>/dev/null
+}
+wait_for - 20 drained || fail "the journal queue did not drain: $(ctl --json status)"
 ctl --json status >"$T/stats2"
 jdropped=$(jq .journal_dropped "$T/stats2")
 written=$(jq .journal_written "$T/stats2")

@@ -90,7 +90,7 @@ else
 		"(${before} -> ${after} kB)"
 fi
 
-stats | jq -e '.processes >= 0' >/dev/null && pass "GetStats still answers" ||
+stats | json_has '.processes >= 0' && pass "GetStats still answers" ||
 	bad "GetStats failed after the replies"
 kill -KILL -- -"$SPAWNER" 2>/dev/null
 stop_daemon && pass "clean stop" || bad "daemon exited with $_rc"

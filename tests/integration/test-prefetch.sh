@@ -49,8 +49,8 @@ pass "exec prefetch on, batch delay 5000 us"
 storm 0 $N
 # after_reload: a record of the second storm's (markers from N on)
 after_reload() {
-	jq -e -s "map(select(.argv[1] // \"\" | startswith(\"$M-\")) |
-		.argv[1] | ltrimstr(\"$M-\") | tonumber) | max >= $N" "$T/out" >/dev/null 2>&1
+	complete_lines "$T/out" | json_has "map(select(.argv[1] // \"\" | startswith(\"$M-\")) |
+		.argv[1] | ltrimstr(\"$M-\") | tonumber) | max >= $N" -s 2>/dev/null
 }
 # a program read too late has no command line, so no rule matches it: wait for the
 # stats to count every exec instead
@@ -71,7 +71,11 @@ pass "$N execs: $used with a prefetched snapshot, $missed read in their batch" \
 sleep 0.2
 
 # each marked exec: its own argv, its ids and cgroup, and the same data at its exit
-jq -c "select(.event == \"exec\" and (.argv[1] // \"\" | startswith(\"$M-\")))" "$T/out" >"$T/execs"
+# (the checks below find nothing wrong in output that jq cannot read: it must be JSON,
+# as far as the daemon has written it)
+complete_lines "$T/out" >"$T/out.now"
+json_has true <"$T/out.now" || fail "the output is not valid JSON"
+jq -c "select(.event == \"exec\" and (.argv[1] // \"\" | startswith(\"$M-\")))" "$T/out.now" >"$T/execs"
 n_read=$(grep -c . "$T/execs")
 [ "$n_read" -gt 0 ] || fail "no marked exec was logged"
 wrong=$(jq -r "select(.argv[0] != \"/bin/true\" or (.argv | length) != 2) | .pid" "$T/execs" | head -n 3)
@@ -84,10 +88,12 @@ pass "$n_read of $N marked execs logged with their own argv, ids and cgroup" \
 	"(the rest were gone before /proc could be read)"
 
 # per process: exec before exit, and the exit shows what the exec read
-bad_order=$(jq -r -s "[to_entries[] | select(.value.argv[1] // \"\" | startswith(\"$M-\")) |
+complete_lines "$T/out" >"$T/out.now"
+jq -r -s "[to_entries[] | select(.value.argv[1] // \"\" | startswith(\"$M-\")) |
 	{i: .key, pid: .value.pid, ev: .value.event, m: .value.argv[1]}] | group_by(.pid)[] |
 	select(length != 2 or .[0].ev != \"exec\" or .[1].ev != \"exit\" or .[0].m != .[1].m) |
-	.[0].pid" "$T/out" | head -n 3)
+	.[0].pid" "$T/out.now" >"$T/bad_order" || fail "the output is not valid JSON"
+bad_order=$(head -n 3 "$T/bad_order")
 [ -z "$bad_order" ] || fail "exec and exit out of order or mismatched for pids $bad_order:" \
 	"$(grep "\"pid\":${bad_order%% *}," "$T/out" | cut -c 1-300)"
 pass "every logged process: exec, then exit with the same command line"

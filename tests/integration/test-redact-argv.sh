@@ -34,7 +34,8 @@ wait $child
 want="sh -c sleep 0.5 $M --password=*** --token *** *** keep-me"
 expect_journal ".CNPROCD_CMDLINE == \"$want\"" CNPROCD_EVENT=exec CNPROCD_PID=$child
 pass "journal: $want"
-jq -e ".processes[] | select(.pid == $child) | .argv | join(\" \") == \"$want\"" "$T/ps" >/dev/null ||
+json_has ".processes | map(select(.pid == $child)) | length == 1 and
+	(.[0].argv | join(\" \") == \"$want\")" <"$T/ps" ||
 	fail "table: $(jq -c ".processes[] | select(.pid == $child) | .argv" "$T/ps")"
 pass "varlink table: redacted"
 wait_for - 10 grep -q "\"pid\":$child" "$T/feed" || fail "no live event for $child"

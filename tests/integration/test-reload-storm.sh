@@ -192,9 +192,8 @@ else
 			(.error // $r)' "$T/samples" 2>&1 | sort | uniq -c | head -n 3)"
 fi
 # the counters only grow, and every answer came
-if jq -s -e 'length > 10 and ([.[].parameters.reloads] as $r | $r == ($r | sort)) and
-	([.[].parameters.reload_failures] as $f | $f == ($f | sort))' "$T/stat-samples" \
-	>/dev/null; then
+if json_has 'length > 10 and ([.[].parameters.reloads] as $r | $r == ($r | sort)) and
+	([.[].parameters.reload_failures] as $f | $f == ($f | sort))' -s <"$T/stat-samples"; then
 	pass "GetStats during the storm: $(grep -c . "$T/stat-samples") answers, reloads and" \
 		"reload_failures never go back"
 else
@@ -230,10 +229,11 @@ grep "Reload failed" "$T/err" | grep -v -q -E 'cnprocd\.conf:[0-9]+: ' &&
 # the marked processes of the storm: all logged, or their loss counted
 n_markers=$(grep -c . "$T/markers")
 n_logged=0
+complete_lines "$T/out" >"$T/out.now"
 for p in $(cat "$T/markers"); do
-	jq -e -c "select(.event == \"exec\" and .pid == $p and
-		(.rule == \"storm-A-marker\" or .rule == \"storm-B-marker\"))" "$T/out" \
-		2>/dev/null | grep -q . && n_logged=$((n_logged + 1))
+	json_has ".event == \"exec\" and .pid == $p and
+		(.rule == \"storm-A-marker\" or .rule == \"storm-B-marker\")" <"$T/out.now" \
+		2>/dev/null && n_logged=$((n_logged + 1))
 done
 lost=$(printf '%s' "$s1" | jq .lost_events)
 if [ "$n_markers" -ge 20 ] && { [ "$n_logged" = "$n_markers" ] || [ "$lost" -gt 0 ]; }; then
@@ -293,11 +293,11 @@ while [ $i -lt 20 ]; do
 	mv "$CONF.tmp" "$CONF"
 	r=$(call '{"method":"io.cnprocd.Monitor.Reload"}')
 	if [ $((i % 2)) = 0 ]; then
-		printf '%s' "$r" | jq -e '.parameters.rules == 5' >/dev/null && ok=$((ok + 1))
+		printf '%s' "$r" | json_has '.parameters.rules == 5' && ok=$((ok + 1))
 	else
-		printf '%s' "$r" | jq -e --arg f "$CONF" '.parameters.file == $f and
+		printf '%s' "$r" | json_has '.parameters.file == $f and
 			.error == "io.cnprocd.Monitor.ConfigError" and .parameters.line > 0' \
-			>/dev/null && ok=$((ok + 1))
+			--arg f "$CONF" && ok=$((ok + 1))
 	fi
 	i=$((i + 1))
 done

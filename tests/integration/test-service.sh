@@ -132,7 +132,7 @@ sc start cnprocd.socket || fail "socket unit did not start"
 [ "$(prop ActiveState)" = inactive ] || fail "service started before any client"
 "$CNPROCCTL" --socket "$R/io.cnprocd.Monitor" --json status >"$T/status" ||
 	fail "cnprocctl through the activated socket failed: $(cat "$T/status")"
-jq -e '.processes > 0' "$T/status" >/dev/null || fail "no stats: $(cat "$T/status")"
+json_has '.processes > 0' <"$T/status" || fail "no stats: $(cat "$T/status")"
 [ "$(prop ActiveState)" = active ] || fail "service not active after activation"
 pass "socket activation: cnprocctl status started the service ($(jq .processes "$T/status") processes)"
 sc stop cnprocd.service

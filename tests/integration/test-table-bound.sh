@@ -34,14 +34,18 @@ get_process() {
 
 # tracked PID: GetProcess knows it
 tracked() {
-	get_process "$1" | jq -e ".parameters.process.pid == $1" >/dev/null 2>&1
+	get_process "$1" | json_has ".parameters.process.pid == $1" 2>/dev/null
+}
+
+# untracked PID: GetProcess answers that it does not know it (no answer is neither)
+untracked() {
+	get_process "$1" | json_has '.error == "io.cnprocd.Monitor.NoSuchProcess"' 2>/dev/null
 }
 
 # logged EVENT PID [JQ]: the daemon printed that record (and it satisfies JQ)
 logged() {
-	jq -e -c "select(.event == \"$1\" and .pid == $2 and (${3:-true}))" "$T/out" \
-		2>/dev/null |
-		grep -q .
+	complete_lines "$T/out" |
+		json_has ".event == \"$1\" and .pid == $2 and (${3:-true})" 2>/dev/null
 }
 
 [ "$(ls /proc | grep -c '^[0-9]')" -gt $BOUND ] ||
@@ -152,7 +156,7 @@ fi
 
 n_tracked=0
 for p in $sleepers; do
-	tracked "$p" && n_tracked=$((n_tracked + 1))
+	untracked "$p" || n_tracked=$((n_tracked + 1))
 done
 freed=$(gone_initial)
 if [ $n_tracked -le "$freed" ]; then
@@ -195,8 +199,8 @@ sh -c 'exit 7' "$M-sub" &
 p=$!
 wait $p
 sub_has() {
-	jq -e -c "select(.parameters.event.pid? == $p and .parameters.event.exit_code == 7)" \
-		"$T/sub" 2>/dev/null | grep -q .
+	complete_lines "$T/sub" |
+		json_has ".parameters.event.pid? == $p and .parameters.event.exit_code == 7" 2>/dev/null
 }
 wait_for - 10 sub_has && pass "Subscribe: the exit of untracked $p arrives" ||
 	bad "Subscribe: no exit event of untracked $p: $(tail -n 2 "$T/sub")"
@@ -250,7 +254,8 @@ sh -c 'exec sleep 60' "$M-refused" &
 refused_pid=$!
 KEEP_PIDS="$KEEP_PIDS $refused_pid"
 wait_for - 10 logged exec "$refused_pid" || bad "exec of $refused_pid not logged"
-tracked "$refused_pid" && bad "$refused_pid tracked although the table is over the bound"
+untracked "$refused_pid" ||
+	bad "$refused_pid tracked although the table is over the bound: $(get_process "$refused_pid")"
 full3=$(stats | jq .table_full)
 [ "$full3" -gt "$full2" ] && pass "a new process is refused again (table_full $full2 ->" \
 	"$full3)" ||
@@ -268,8 +273,9 @@ wait_for - 10 shrunk && pass "after their exits the table shrinks to" \
 # --- no crash, a clean stop -----------------------------------------------------------
 
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died"
-jq -e . "$T/out" >/dev/null 2>&1 || bad "the JSON output is not valid JSON"
 stop_daemon || bad "daemon did not stop cleanly"
+# all of it, now that it is complete
+json_has true <"$T/out" || bad "the JSON output is not valid JSON"
 grep -q "Stopped:" "$T/err" && pass "stopped cleanly:" \
 	"$(grep 'Stopped:' "$T/err" | sed 's/.*Stopped: //' | cut -c 1-120)" ||
 	bad "no stop record"

@@ -427,13 +427,14 @@ echo "# VmRSS at the end: $(rss_kib) KiB (glibc keeps some of what it freed)"
 # event was lost (counted)
 n_markers=$(grep -c . "$T/markers")
 n_logged=0 n_unread=0
+# (both are still being written: their complete lines)
+complete_lines "$T/out" >"$T/out.now"
+complete_lines "$T/bystander" >"$T/bystander.now"
 for p in $(cat "$T/markers"); do
-	if jq -e -c "select(.event == \"exec\" and .pid == $p)" "$T/out" 2>/dev/null |
-		grep -q .; then
+	if json_has ".event == \"exec\" and .pid == $p" <"$T/out.now" 2>/dev/null; then
 		n_logged=$((n_logged + 1))
-	elif jq -e -c "select(.parameters.event.pid? == $p and
-		.parameters.event.unread == true)" \
-		"$T/bystander" 2>/dev/null | grep -q .; then
+	elif json_has ".parameters.event.pid? == $p and .parameters.event.unread == true" \
+		<"$T/bystander.now" 2>/dev/null; then
 		n_unread=$((n_unread + 1))
 	fi
 done

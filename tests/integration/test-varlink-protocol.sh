@@ -48,7 +48,7 @@ call() {
 
 # reply_is FILE INDEX JQFILTER: reply INDEX (from 0) of FILE satisfies JQFILTER
 reply_is() {
-	jq -e -s ".[$2] | $3" "$1" >/dev/null 2>&1
+	json_has ".[$2] | $3" -s <"$1"
 }
 
 # lines FILE: how many lines
@@ -56,17 +56,18 @@ lines() {
 	wc -l <"$1" | tr -d ' '
 }
 
-# ask: GetStats on a new connection, within 5 s (other tests may load the machine)
+# ask: GetStats on a new connection, within 5 s (other tests may load the machine);
+# quiet, it is polled
 ask() {
 	msgs '{"method":"io.cnprocd.Monitor.GetStats"}' |
 		raw --expect 1 --timeout 5000 >"$T/ask" &&
-		reply_is "$T/ask" 0 '.parameters.processes > 0'
+		reply_is "$T/ask" 0 '.parameters.processes > 0' 2>/dev/null
 }
 
 # alive WHAT: the daemon still runs and answers
 alive() {
 	kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died ($1)"
-	ask || bad "daemon does not answer GetStats after $1"
+	ask || bad "daemon does not answer GetStats after $1: $(head -c 200 "$T/ask")"
 }
 
 rss_kib() {
@@ -124,8 +125,8 @@ if call "$T/r" 6 '{"method":"io.cnprocd.Monitor.GetStats"}' \
 	'{"method":"org.varlink.service.GetInfo"}' \
 	'{"method":"org.varlink.service.GetInfo","parameters":null}' \
 	'{"method":"org.varlink.service.GetInfo","parameters":{}}' &&
-	jq -e -s 'length == 6 and (.[0:3] | all(.parameters.processes > 0)) and
-		(.[3:6] | all(.parameters.vendor == "cnprocd"))' "$T/r" >/dev/null; then
+	json_has 'length == 6 and (.[0:3] | all(.parameters.processes > 0)) and
+		(.[3:6] | all(.parameters.vendor == "cnprocd"))' -s <"$T/r"; then
 	pass "parameters absent, null and {} are all accepted"
 else
 	bad "parameters absent/null/{}: $(cut -c 1-200 "$T/r")"
@@ -154,8 +155,8 @@ while [ $i -lt 500 ]; do
 	i=$((i + 1))
 done >"$T/many"
 if raw --expect 1000 --timeout 10000 <"$T/many" >"$T/r" &&
-	jq -e -s 'length == 1000 and ([range(0; 1000; 2) as $i | .[$i].parameters.vendor,
-		.[$i + 1].parameters.processes] | all)' "$T/r" >/dev/null; then
+	json_has 'length == 1000 and ([range(0; 1000; 2) as $i | .[$i].parameters.vendor,
+		.[$i + 1].parameters.processes] | all)' -s <"$T/r"; then
 	pass "1000 pipelined calls in one write: 1000 replies in order"
 else
 	bad "1000 pipelined calls: $(lines "$T/r") replies," \
@@ -212,10 +213,10 @@ fi
 kill "$sub" 2>/dev/null
 wait "$sub" 2>/dev/null
 if reply_is "$T/sub" 0 '. == {"parameters":{"ready":true},"continues":true}' &&
-	jq -e -s --arg m "$marker" '.[1:] | length > 0 and all(.continues == true and
+	json_has '.[1:] | length > 0 and all(.continues == true and
 		.parameters.event.event == "exec") and
 		any(.parameters.event.argv == ["sh", "-c", "sleep 0.05", $m])' \
-		"$T/sub" >/dev/null; then
+		-s --arg m "$marker" <"$T/sub"; then
 	pass "Subscribe with more: ready, then exec events only (the marked child's too)"
 else
 	bad "Subscribe: $(cut -c 1-200 "$T/sub" | head -n 5)"
@@ -399,7 +400,7 @@ rc=$?
 # or after answering the small call: either way the big one is never answered)
 if [ $rc = 3 ] && [ "$(tail -n 1 "$T/r")" = EOF ] &&
 	{ [ "$(lines "$T/r")" = 1 ] ||
-		{ [ "$(lines "$T/r")" = 2 ] && reply_is "$T/r" 0 '.parameters.vendor'; }; }; then
+		{ [ "$(lines "$T/r")" = 2 ] && head -n 1 "$T/r" | json_has '.parameters.vendor'; }; }; then
 	pass "a 200000-byte message pipelined behind a small one: disconnected"
 else
 	bad "a 200000-byte message pipelined behind a small one was accepted: rc $rc," \
@@ -558,7 +559,8 @@ done
 sleep 0.5
 raw --expect 1 --timeout 5000 <"$T/list" >"$T/r"
 rc=$?
-if [ $rc = 0 ] && reply_is "$T/r" 0 '.parameters.processes | length > 0'; then
+# (either answer will do: the first check is quiet)
+if [ $rc = 0 ] && reply_is "$T/r" 0 '.parameters.processes | length > 0' 2>/dev/null; then
 	pass "ListProcesses answered with a table over 1 MiB ($(wc -c <"$T/r") bytes)"
 elif [ $rc = 0 ] && reply_is "$T/r" 0 '.error | type == "string"'; then
 	pass "ListProcesses with a table over 1 MiB: error $(jq -c .error "$T/r")"
@@ -571,8 +573,8 @@ msgs '{"method":"io.cnprocd.Monitor.ListProcesses"}' \
 	'{"method":"io.cnprocd.Monitor.ListProcesses"}' >"$T/list2"
 raw --expect 2 --timeout 10000 <"$T/list2" >"$T/r"
 rc=$?
-if [ $rc = 0 ] && jq -e -s 'length == 2 and all(.parameters.processes | length > 0)' \
-	"$T/r" >/dev/null; then
+if [ $rc = 0 ] && json_has 'length == 2 and all(.parameters.processes | length > 0)' \
+	-s <"$T/r"; then
 	pass "two pipelined ListProcesses over 1 MiB each: both answered"
 else
 	bad "two pipelined ListProcesses over 1 MiB each, client reading: rc $rc," \
