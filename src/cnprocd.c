@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cnprocd: command-line options, --check-config, then the Manager from start to stop. */
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The record field table and the getters that read each field's value (fields.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

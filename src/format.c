@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Records rendered from the field table: the console line, the JSON record and
+ * Process; argv and timestamps made readable (format.h). */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Records for journald: building fields in a memory stream, the event record from
+ * the field table, sending through the writer (journal.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

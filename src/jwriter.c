@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The journal writer thread and its bounded queue (jwriter.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Loss accounting, pure: lost counts and episodes (loss.h). */
 #include <string.h>
 
 #include "loss.h"

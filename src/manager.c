@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's lifecycle and wiring: start, the event path from reader to outputs,
+ * counters, reload, signals, stop (manager.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -124,6 +126,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
 	sd_event_source_disable_unref(m->resync_timer);
+	varlink_listener_free(m->listener);
 	monitor_free(m->monitor);
 	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
@@ -573,7 +576,7 @@ static int listen_varlink(Manager *m)
 	r = monitor_new(&monitor_ops, m, m->table, &m->config, &m->monitor);
 	if (r < 0)
 		return log_oom();
-	return monitor_listen(m->event, path, &m->config, m->monitor, &m->varlink);
+	return monitor_listen(m->event, path, &m->config, m->monitor, &m->varlink, &m->listener);
 }
 
 static int add_timer(Manager *m, sd_event_source **ret, usec_t usec,

@@ -23,6 +23,7 @@
 #include "proctable.h"
 #include "reader.h"
 #include "varlink.h"
+#include "varlink-listen.h"
 
 typedef enum OutputMode {
 	OUTPUT_CONSOLE, /* one readable line per record on stdout */
@@ -56,6 +57,7 @@ typedef struct Manager {
 	Reader reader;           /* when nl is read; the exec prefetch */
 	ProcTable *table;
 	VarlinkServer *varlink;
+	VarlinkListener *listener;
 	Monitor *monitor;
 	bool socket_passed;      /* io.cnprocd.Monitor's socket came from systemd */
 

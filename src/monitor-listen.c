@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where io.cnprocd.Monitor is served, with which limits (monitor-listen.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "log.h"
 #include "monitor-listen.h"
+#include "varlink-listen.h"
 
 static int make_parent_dir(const char *path)
 {
@@ -26,7 +28,7 @@ static int make_parent_dir(const char *path)
 
 /* By default only root may connect (the table shows every command line). */
 int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *mon,
-		   VarlinkServer **ret)
+		   VarlinkServer **ret, VarlinkListener **ret_listener)
 {
 	static const VarlinkServerInfo info = {
 		.vendor = "cnprocd",
@@ -44,6 +46,7 @@ int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *
 	int n, r;
 
 	*ret = NULL;
+	*ret_listener = NULL;
 	n = sd_listen_fds(true);
 	if (n < 0)
 		return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
@@ -55,7 +58,9 @@ int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *
 		return log_oom();
 	/* the caller frees it, also after a failure below */
 	*ret = s;
-	r = varlink_server_add_interface(s, &monitor_interface);
+	r = varlink_server_add_interface(s, &varlink_service_interface);
+	if (r >= 0)
+		r = varlink_server_add_interface(s, &monitor_interface);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the varlink interface: %m");
 
@@ -63,7 +68,7 @@ int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *
 		if (n > 1 || sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
 			return log_error_errno(EINVAL, "Expected exactly one listening unix stream "
 					       "socket from systemd, got %d file descriptors.", n);
-		r = varlink_server_listen_fd(s, SD_LISTEN_FDS_START);
+		r = varlink_listen_fd(event, s, SD_LISTEN_FDS_START, ret_listener);
 		if (r < 0)
 			return log_error_errno(r, "Failed to listen on the socket from systemd: %m");
 		log_debug("Serving io.cnprocd.Monitor on the socket passed by systemd.");
@@ -73,7 +78,8 @@ int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *
 	r = make_parent_dir(path);
 	if (r < 0)
 		return r;
-	r = varlink_server_listen_path(s, path, c->varlink_mode, (gid_t)c->varlink_group);
+	r = varlink_listen_path(event, s, path, c->varlink_mode, (gid_t)c->varlink_group,
+				ret_listener);
 	if (r == -EADDRINUSE)
 		return log_error_errno(r, "Another process is serving %s; refusing to take it over "
 				 "(set varlink-socket= or --varlink-socket= for a second "

@@ -9,8 +9,10 @@
 #include "conffile.h"
 #include "monitor.h"
 #include "varlink.h"
+#include "varlink-listen.h"
 
-/* *ret is NULL (and 0 returned) when there is neither a passed socket nor a path.
- * Errors are logged. */
+/* The server and its listening socket; both NULL (and 0 returned) when there is
+ * neither a passed socket nor a path. Errors are logged; the caller frees what was
+ * made, listener first. */
 int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *mon,
-		   VarlinkServer **ret);
+		   VarlinkServer **ret, VarlinkListener **ret_listener);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* io.cnprocd.Monitor's methods and its subscribers (monitor.h). */
 #include <errno.h>
 #include <fnmatch.h>
 #include <pwd.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The proc connector socket: subscribe, filters, receive, drops (netlink.h). */
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/cn_proc.h>

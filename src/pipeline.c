@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The pure decision about one event: rules, priority, rate limit, filter (pipeline.h). */
 #include <stdlib.h>
 
 #include "macro.h"

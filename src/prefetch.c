@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Exec /proc snapshots waiting for their event (prefetch.h). */
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Bounded readers of /proc files (procfs.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

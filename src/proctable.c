@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The live process table: scan, events, enrichment from /proc (proctable.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <pwd.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* When the connector socket is read: batches and the exec prefetch (reader.h). */
 #include <errno.h>
 
 #include "log.h"

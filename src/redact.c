@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Argument redaction of command lines (redact.h). */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdbool.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's own records: started, loaded, failed, suppressed, lost, stopping
+ * (reports.h). */
 #include "journal.h"
 #include "reports.h"
 #include "util.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Rules: parsing their keys, matching events, rate limits (rules.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The counters' one list, rendered for GetStats and the stop record (stats.h). */
 #include <stddef.h>
 
 #include "journal.h"

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The varlink server: connections, their limits, calls and replies (varlink.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "list.h"
@@ -56,10 +54,6 @@ struct VarlinkServer {
 	const VarlinkInterface *interfaces[MAX_INTERFACES];
 	size_t n_interfaces;
 
-	int listen_fd;
-	bool own_fd;
-	char *path;
-	sd_event_source *listen_src;
 
 	Connection *connections;
 	size_t out_total;          /* output queued on all connections */
@@ -67,43 +61,6 @@ struct VarlinkServer {
 	unsigned n_connections;
 	VarlinkServerStats stats;
 };
-
-static const char service_description[] =
-	"# The Varlink Service Interface is provided by every varlink service. It\n"
-	"# describes the service and the interfaces it implements.\n"
-	"interface org.varlink.service\n"
-	"\n"
-	"# Get a list of all the interfaces a service provides and information\n"
-	"# about the implementation.\n"
-	"method GetInfo() -> (\n"
-	"  vendor: string,\n"
-	"  product: string,\n"
-	"  version: string,\n"
-	"  url: string,\n"
-	"  interfaces: []string\n"
-	")\n"
-	"\n"
-	"# Get the description of an interface that is implemented by this service.\n"
-	"method GetInterfaceDescription(interface: string) -> (description: string)\n"
-	"\n"
-	"# The requested interface was not found.\n"
-	"error InterfaceNotFound (interface: string)\n"
-	"\n"
-	"# The requested method was not found\n"
-	"error MethodNotFound (method: string)\n"
-	"\n"
-	"# The interface defines the requested method, but the service does not\n"
-	"# implement it.\n"
-	"error MethodNotImplemented (method: string)\n"
-	"\n"
-	"# One of the passed parameters is invalid.\n"
-	"error InvalidParameter (parameter: string)\n"
-	"\n"
-	"# Client is denied access\n"
-	"error PermissionDenied ()\n"
-	"\n"
-	"# Method is expected to be called with 'more' set to true, but wasn't\n"
-	"error ExpectedMore ()\n";
 
 static void connection_free(Connection *c);
 
@@ -383,61 +340,9 @@ int varlink_call_reply(VarlinkCall *call, json_t *parameters)
 	return m ? call_send(call, m, true) : -ENOMEM;
 }
 
-int varlink_array_begin(VarlinkArray *a, const char *key)
+int varlink_call_reply_text(VarlinkCall *call, char *text, size_t l)
 {
-	*a = (VarlinkArray){};
-	if (!key || !*key || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789_") != strlen(key))
-		return -EINVAL;
-	a->f = open_memstream(&a->text, &a->size);
-	if (!a->f)
-		return -ENOMEM;
-	if (fprintf(a->f, "{\"parameters\":{\"%s\":[", key) < 0) {
-		varlink_array_done(a);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-int varlink_array_add(VarlinkArray *a, json_t *element)
-{
-	int r = 0;
-
-	if (!a->f || !element)
-		r = -ENOMEM;
-	else if ((a->n > 0 && fputc(',', a->f) == EOF) ||
-		 json_dumpf(element, a->f, JSON_COMPACT) < 0)
-		r = -ENOMEM;
-	json_decref(element);
-	if (r == 0)
-		a->n++;
-	return r;
-}
-
-int varlink_call_reply_array(VarlinkCall *call, VarlinkArray *a)
-{
-	char *text;
-	size_t l;
-
-	if (!a->f || fputs("]}}", a->f) == EOF || fflush(a->f) == EOF || ferror(a->f)) {
-		varlink_array_done(a);
-		return -ENOMEM;
-	}
-	fclose(a->f);
-	a->f = NULL;
-	/* the memory stream keeps a NUL after its text: the wire's separator */
-	text = TAKE_PTR(a->text);
-	l = a->size + 1;
-	varlink_array_done(a);
 	return call_send_text(call, text, l, true);
-}
-
-void varlink_array_done(VarlinkArray *a)
-{
-	if (a->f)
-		fclose(a->f);
-	free(a->text);
-	*a = (VarlinkArray){};
 }
 
 int varlink_call_notify(VarlinkCall *call, json_t *parameters)
@@ -466,47 +371,6 @@ int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *paramete
 				  json_pack("{s:s}", "parameter", parameter));
 }
 
-int varlink_call_check_parameters(VarlinkCall *call, json_t *parameters,
-				  const VarlinkParam *specs, size_t n_specs)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(parameters, key, v) {
-		const VarlinkParam *p = NULL;
-
-		for (size_t i = 0; i < n_specs; i++)
-			if (strcmp(specs[i].name, key) == 0)
-				p = &specs[i];
-		if (!p)
-			goto invalid;
-		if (json_is_null(v) && !p->required)
-			continue;
-		if (json_typeof(v) != p->type)
-			goto invalid;
-		if (p->array_of_strings) {
-			size_t i;
-			json_t *e;
-
-			json_array_foreach(v, i, e)
-				if (!json_is_string(e))
-					goto invalid;
-		}
-		continue;
-invalid:
-		(void)varlink_call_error_invalid_parameter(call, key);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n_specs; i++) {
-		v = json_object_get(parameters, specs[i].name);
-		if (specs[i].required && (!v || json_is_null(v))) {
-			(void)varlink_call_error_invalid_parameter(call, specs[i].name);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 static const VarlinkInterface *find_interface(VarlinkServer *s, const char *name, size_t l)
 {
 	for (size_t i = 0; i < s->n_interfaces; i++)
@@ -516,43 +380,19 @@ static const VarlinkInterface *find_interface(VarlinkServer *s, const char *name
 	return NULL;
 }
 
-static int service_get_info(VarlinkServer *s, VarlinkCall *call, json_t *params)
+VarlinkServer *varlink_call_server(const VarlinkCall *c)
 {
-	json_t *ifaces;
-
-	if (json_object_size(params) > 0) {
-		const char *key = json_object_iter_key(json_object_iter(params));
-		return varlink_call_error_invalid_parameter(call, key);
-	}
-	ifaces = json_array();
-	if (!ifaces)
-		return -ENOMEM;
-	json_array_append_new(ifaces, json_string(VARLINK_SERVICE_INTERFACE));
-	for (size_t i = 0; i < s->n_interfaces; i++)
-		json_array_append_new(ifaces, json_string(s->interfaces[i]->name));
-	return varlink_call_reply(call, json_pack("{s:s,s:s,s:s,s:s,s:o}", "vendor",
-						  s->info.vendor, "product", s->info.product,
-						  "version", s->info.version, "url", s->info.url,
-						  "interfaces", ifaces));
+	return c->conn->server;
 }
 
-static int service_get_description(VarlinkServer *s, VarlinkCall *call, json_t *params)
+const VarlinkServerInfo *varlink_server_info(const VarlinkServer *s)
 {
-	static const VarlinkParam specs[] = { { "interface", JSON_STRING, true } };
-	const VarlinkInterface *iface;
-	const char *name;
+	return &s->info;
+}
 
-	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
-		return 0;
-	name = json_string_value(json_object_get(params, "interface"));
-	if (strcmp(name, VARLINK_SERVICE_INTERFACE) == 0)
-		return varlink_call_reply(call, json_pack("{s:s}", "description",
-							  service_description));
-	iface = find_interface(s, name, strlen(name));
-	if (!iface)
-		return varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-					  json_pack("{s:s}", "interface", name));
-	return varlink_call_reply(call, json_pack("{s:s}", "description", iface->description));
+const VarlinkInterface *varlink_server_interface(const VarlinkServer *s, size_t i)
+{
+	return i < s->n_interfaces ? s->interfaces[i] : NULL;
 }
 
 /* 0: handled (maybe asynchronously), < 0: protocol violation, close */
@@ -603,17 +443,6 @@ static int connection_dispatch(Connection *c, json_t *msg)
 	if (upgrade) {
 		/* no interface of ours speaks another protocol after a reply */
 		r = varlink_call_error_invalid_parameter(call, "upgrade");
-		goto done;
-	}
-	if ((size_t)(dot - method) == strlen(VARLINK_SERVICE_INTERFACE) &&
-	    strncmp(method, VARLINK_SERVICE_INTERFACE, (size_t)(dot - method)) == 0) {
-		if (strcmp(dot + 1, "GetInfo") == 0)
-			r = service_get_info(s, call, params);
-		else if (strcmp(dot + 1, "GetInterfaceDescription") == 0)
-			r = service_get_description(s, call, params);
-		else
-			r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
-					       json_pack("{s:s}", "method", method));
 		goto done;
 	}
 	iface = find_interface(s, method, (size_t)(dot - method));
@@ -836,28 +665,6 @@ int varlink_server_add_connection(VarlinkServer *s, int fd)
 	return connection_add(s, fd);
 }
 
-static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
-{
-	VarlinkServer *s = userdata;
-
-	/* accept a bounded number per wakeup so a flood cannot starve the connector */
-	for (int i = 0; i < 16; i++) {
-		int cfd, r;
-
-		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warning_errno(errno, "varlink: accept failed: %m");
-			break;
-		}
-		r = connection_add(s, cfd);
-		/* refused or unusable: the next one; out of resources: at the next wakeup */
-		if (r < 0 && r != -EBUSY && r != -ENOTCONN)
-			break;
-	}
-	return 0;
-}
-
 int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
 		       const VarlinkLimits *limits, void *userdata, VarlinkServer **ret)
 {
@@ -873,7 +680,6 @@ int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
 	if (s->limits.stall_usec == 0)
 		s->limits.stall_usec = 10 * USEC_PER_SEC;
 	s->userdata = userdata;
-	s->listen_fd = -1;
 	*ret = s;
 	return 0;
 }
@@ -884,13 +690,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s)
 		return NULL;
 	while (s->connections)
 		connection_close(s->connections, "server shutting down");
-	sd_event_source_disable_unref(s->listen_src);
 	sd_event_source_disable_unref(s->stall_timer);
-	if (s->own_fd && s->listen_fd >= 0)
-		close(s->listen_fd);
-	if (s->path)
-		(void)unlink(s->path);
-	free(s->path);
 	sd_event_unref(s->event);
 	free(s);
 	return NULL;
@@ -901,74 +701,5 @@ int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface
 	if (s->n_interfaces >= MAX_INTERFACES)
 		return -E2BIG;
 	s->interfaces[s->n_interfaces++] = iface;
-	return 0;
-}
-
-static int listen_on(VarlinkServer *s, int fd)
-{
-	int r;
-
-	r = sd_event_add_io(s->event, &s->listen_src, fd, EPOLLIN, on_listen_io, s);
-	if (r < 0)
-		return r;
-	(void)sd_event_source_set_description(s->listen_src, "cnprocd-varlink");
-	s->listen_fd = fd;
-	return 0;
-}
-
-int varlink_server_listen_fd(VarlinkServer *s, int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return listen_on(s, fd);
-}
-
-int varlink_server_listen_path(VarlinkServer *s, const char *path, mode_t mode, gid_t gid)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = -1;
-	mode_t old;
-	int r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a stale socket from an earlier run is replaced; a live one is not stolen */
-	{
-		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return -EADDRINUSE;
-	}
-	(void)unlink(path);
-	/* no window in which the socket is more open than asked */
-	old = umask(0777 & ~mode);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0)
-		return -errno;
-	if (chmod(path, mode) < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)) {
-		r = -errno;
-		(void)unlink(path);
-		return r;
-	}
-	if (listen(fd, 64) < 0) {
-		r = -errno;
-		(void)unlink(path);
-		return r;
-	}
-	s->path = strdup(path);
-	if (!s->path)
-		return -ENOMEM;
-	r = listen_on(s, fd);
-	if (r < 0)
-		return r;
-	s->own_fd = true;
-	TAKE_FD(fd);
 	return 0;
 }

@@ -79,13 +79,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(VarlinkServer *, varlink_server_free);
 /* The interface must outlive the server (static data). */
 int varlink_server_add_interface(VarlinkServer *s, const VarlinkInterface *iface);
 
-/* Create and bind a socket at path (replacing a stale one), chmod/chown it. */
-int varlink_server_listen_path(VarlinkServer *s, const char *path, mode_t mode, gid_t gid);
-/* Listen on an already bound, listening socket (socket activation). */
-int varlink_server_listen_fd(VarlinkServer *s, int fd);
-/* Serve an already connected stream socket, e.g. one end of a socketpair() (tests,
- * fuzzing); takes fd, also on failure. -EBUSY: over a connection limit. */
+/* Serve an already connected stream socket (accepted by varlink-listen.h, or one end
+ * of a socketpair() in tests); takes fd, also on failure. -EBUSY: over a connection
+ * limit. */
 int varlink_server_add_connection(VarlinkServer *s, int fd);
+
+/* org.varlink.service (varlink-service.c): every service adds it, first. */
+extern const VarlinkInterface varlink_service_interface;
+const VarlinkServerInfo *varlink_server_info(const VarlinkServer *s);
+/* The interfaces added, in order; NULL past the last. */
+const VarlinkInterface *varlink_server_interface(const VarlinkServer *s, size_t i);
+/* The server a call came to. */
+VarlinkServer *varlink_call_server(const VarlinkCall *c);
 
 unsigned varlink_server_n_connections(const VarlinkServer *s);
 const VarlinkServerStats *varlink_server_stats(const VarlinkServer *s);
@@ -118,6 +123,9 @@ int varlink_array_begin(VarlinkArray *a, const char *key);
 int varlink_array_add(VarlinkArray *a, json_t *element);
 int varlink_call_reply_array(VarlinkCall *c, VarlinkArray *a);
 void varlink_array_done(VarlinkArray *a);
+/* A final reply already written as text (l bytes with its terminating NUL; text is
+ * taken): what varlink_call_reply_array() sends. */
+int varlink_call_reply_text(VarlinkCall *c, char *text, size_t l);
 
 /* Who is calling (SO_PEERCRED of the connection). */
 uid_t varlink_call_peer_uid(const VarlinkCall *c);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Logging to the console or the journal (log.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

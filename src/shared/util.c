@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers: parsing, escaping, time, UTF-8 (util.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>

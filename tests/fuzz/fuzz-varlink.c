@@ -271,6 +271,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_event_new(&event) < 0 || varlink_server_new(event, &info, &limits, NULL,
 							   &server) < 0 ||
+	    varlink_server_add_interface(server, &varlink_service_interface) < 0 ||
 	    varlink_server_add_interface(server, &interface) < 0)
 		abort();
 
