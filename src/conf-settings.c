@@ -5,6 +5,8 @@
  * written from the same bounds that are checked, so the two cannot drift apart.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,6 +15,69 @@
 #include "conf-settings.h"
 #include "macro.h"
 #include "util.h"
+
+void config_init(Config *c)
+{
+	*c = (Config){
+		.default_rate = { .burst = CONFIG_DEFAULT_RATE_BURST,
+				  .interval = CONFIG_DEFAULT_RATE_INTERVAL },
+		.hash = 0xcbf29ce484222325ULL, /* FNV-1a offset basis */
+	};
+	config_settings_init(c);
+}
+
+void config_done(Config *c)
+{
+	rule_set_free_contents(&c->rules);
+	glob_list_clear(&c->redact);
+	free(c->varlink_socket);
+	c->varlink_socket = NULL;
+}
+
+void config_apply_overrides(Config *c, const ConfigOverrides *o)
+{
+	if (o->rcvbuf_set)
+		c->rcvbuf = o->rcvbuf;
+	if (o->log_target_set)
+		c->log_target = o->log_target;
+	if (o->threads)
+		c->threads = true;
+	if (o->no_argv)
+		c->record_argv = false;
+	if (o->varlink_socket)
+		(void)config_set_varlink_socket(c, o->varlink_socket);
+}
+
+const char *config_varlink_socket(const Config *c, char *buf, size_t size)
+{
+	const char *rt = getenv("RUNTIME_DIRECTORY");
+
+	if (c->varlink_none)
+		return NULL;
+	if (c->varlink_socket)
+		return c->varlink_socket;
+	/* RuntimeDirectory= may list several: the first is ours */
+	if (rt && rt[0] == '/' && (size_t)snprintf(buf, size, "%.*s/" MONITOR_INTERFACE,
+						   (int)strcspn(rt, ":"), rt) < size)
+		return buf;
+	return CONFIG_DEFAULT_VARLINK_SOCKET;
+}
+
+int config_resolve_name(const char *name, bool group, uint32_t *ret)
+{
+	if (group) {
+		struct group *g = getgrnam(name);
+		if (!g)
+			return -ESRCH;
+		*ret = g->gr_gid;
+	} else {
+		struct passwd *p = getpwnam(name);
+		if (!p)
+			return -ESRCH;
+		*ret = p->pw_uid;
+	}
+	return 0;
+}
 
 typedef struct Setting Setting;
 

@@ -3,47 +3,15 @@
 
 /*
  * cnprocd.conf (inih): daemon settings in [cnprocd], rules in [rule NAME] sections.
- * The main file is read first, then drop-ins FILE.d/ *.conf in lexical order.
+ * The main file is read first, then drop-ins FILE.d/ *.conf in lexical order. The
+ * Config it fills and its [cnprocd] settings are conf-settings.h's.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "monitor-protocol.h"
-#include "rules.h"
-
-/* The other defaults are in the table of [cnprocd] keys, conf-settings.c. */
-#define CONFIG_DEFAULT_RATE_BURST 1000
-#define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
-#define CONFIG_DEFAULT_VARLINK_SOCKET MONITOR_DEFAULT_SOCKET
-/* How many [cnprocd] keys there are: enough room for config_changed_at_restart(). */
-#define CONFIG_N_KEYS 16
-
-typedef struct Config {
-	uint64_t rcvbuf;          /* receive-buffer */
-	LogTarget log_target;     /* log-target */
-	uint64_t max_processes;   /* max-processes */
-	bool threads;             /* threads: report thread events instead of folding */
-	bool kernel_filter;       /* kernel-filter: let the kernel drop unwanted events */
-	uint64_t journal_queue;   /* journal-queue: records waiting for journald, at most */
-	usec_t batch_delay;       /* batch-delay: let a busy socket fill before reading */
-	bool exec_prefetch;       /* exec-prefetch: read each exec's /proc at once */
-	bool record_argv;         /* record-argv */
-	GlobList redact;          /* redact-argv: argument patterns replaced by *** */
-	RuleAction default_action; /* default-action: for events no rule matches */
-	int default_priority;     /* default-priority */
-	RateLimit default_rate;   /* rate-limit: rules without their own, and unmatched */
-	RuleSet rules;
-	char *varlink_socket;     /* varlink-socket: a path; NULL: the default */
-	bool varlink_none;        /* varlink-socket = none */
-	unsigned varlink_mode;    /* varlink-mode */
-	int64_t varlink_group;    /* varlink-group: gid, -1 to keep root's */
-
-	uint64_t hash;  /* of every file's name and content: identifies a config */
-	unsigned n_files;
-} Config;
+#include "conf-settings.h"
 
 /* Where and why a configuration was rejected: "file:line: message". */
 typedef struct ConfigError {
@@ -51,9 +19,6 @@ typedef struct ConfigError {
 	unsigned line; /* 0: not tied to a line (e.g. cannot open) */
 	char message[256];
 } ConfigError;
-
-void config_init(Config *c);
-void config_done(Config *c);
 
 /*
  * Load path and its drop-ins into a new *ret (defaults first). If !required a
@@ -63,46 +28,6 @@ void config_done(Config *c);
 int config_load(const char *path, bool required, Config *ret, ConfigError *err);
 /* One file's text (tests, fuzzing); name is used in error messages. */
 int config_load_string(const char *name, const char *text, Config *ret, ConfigError *err);
-
-/* Command-line options win over the file, also after a reload. */
-typedef struct ConfigOverrides {
-	bool rcvbuf_set;
-	uint64_t rcvbuf;
-	bool log_target_set;
-	LogTarget log_target;
-	bool threads;
-	bool no_argv;
-	const char *varlink_socket; /* path or "none" */
-} ConfigOverrides;
-
-void config_apply_overrides(Config *c, const ConfigOverrides *o);
-
-/* Where the varlink socket goes: the configured path, else
- * $RUNTIME_DIRECTORY/io.cnprocd.Monitor (RuntimeDirectory= under systemd), else
- * the built-in default; NULL for none. buf holds a built path. */
-const char *config_varlink_socket(const Config *c, char *buf, size_t size);
-
-/* Users and groups are resolved with NSS by default; tests may swap this. */
-int config_resolve_name(const char *name, bool group, uint32_t *ret);
-
-/* The [cnprocd] keys in the order --check-config prints them; NULL after the last. */
-const char *config_key(size_t i);
-
-/* Whether a reload applies a change of key at once; false for the keys that take
- * effect at the next restart (and for unknown keys). */
-bool config_key_reloadable(const char *key);
-
-/*
- * A reload from running to loaded (both after config_apply_overrides()): the keys
- * it cannot apply whose value differs, in table order. Fills at most n_keys names
- * into keys (CONFIG_N_KEYS always suffice) and returns how many differ. Values are
- * compared as the daemon uses them: varlink-socket by the path it resolves to.
- */
-size_t config_changed_at_restart(const Config *running, const Config *loaded,
-				 const char **keys, size_t n_keys);
-/* After such a reload, the running daemon still uses running's values of those keys:
- * copy them into loaded, so the next reload is compared with what is in force. */
-int config_keep_restart_settings(Config *loaded, const Config *running);
 
 /* The parsed configuration, readable, for --check-config. */
 void config_print(const Config *c, FILE *f);

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format.h"
+#include "record.h"
 
 typedef enum FieldOutput {
 	FIELD_CONSOLE, /* the readable line (and the journal's MESSAGE=) */

@@ -11,13 +11,6 @@
 #include "rules.h"
 #include "util.h"
 
-uint64_t monotonic_to_realtime_usec(uint64_t mono_ns)
-{
-	nsec_t rt = now_nsec(CLOCK_REALTIME), mono = now_nsec(CLOCK_MONOTONIC);
-
-	return (rt - mono + mono_ns) / NSEC_PER_USEC;
-}
-
 static bool arg_needs_quotes(const char *s, size_t len)
 {
 	if (len == 0)

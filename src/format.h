@@ -9,20 +9,7 @@
 
 #include "cnproc.h"
 #include "proctable.h"
-
-#define LIFETIME_UNKNOWN UINT64_MAX
-
-typedef struct EventRecord {
-	const ProcEvent *ev;
-	const Process *proc;   /* the subject; NULL if not tracked (table full) */
-	const Process *parent; /* its parent if tracked */
-	const char *user;      /* user name of proc's euid, NULL if none */
-	uint64_t lifetime_ns;  /* EXIT only; LIFETIME_UNKNOWN if the start is unknown */
-	uint64_t realtime_usec; /* wall clock of the event */
-	bool record_argv;
-	const char *rule;      /* the rule that matched, NULL for the default action */
-	int priority;          /* syslog priority of the record */
-} EventRecord;
+#include "record.h"
 
 /* One readable line, control characters escaped, newline-terminated. */
 void format_event_console(FILE *f, const EventRecord *rec);
@@ -36,5 +23,3 @@ json_t *format_process_json(const Process *p, const char *user, bool record_argv
 
 /* argv as a JSON array of strings (invalid UTF-8 escaped as \xNN). */
 json_t *format_argv_json(const char *argv, size_t len);
-/* Convert a CLOCK_MONOTONIC ns (event clock) to realtime usec. */
-uint64_t monotonic_to_realtime_usec(uint64_t mono_ns);

@@ -338,3 +338,10 @@ bool kernel_at_least(unsigned major, unsigned minor)
 
 	return kernel_release_at_least(kernel_release(buf, sizeof(buf)), major, minor);
 }
+
+uint64_t monotonic_to_realtime_usec(uint64_t mono_ns)
+{
+	nsec_t rt = now_nsec(CLOCK_REALTIME), mono = now_nsec(CLOCK_MONOTONIC);
+
+	return (rt - mono + mono_ns) / NSEC_PER_USEC;
+}

@@ -38,6 +38,8 @@ char *escape_bytes(const char *s, size_t len, bool json_safe);
 char *format_timestamp(char *buf, size_t size, usec_t realtime);
 /* Human duration: "1.234s", "12ms", "3min 2s". */
 char *format_duration(char *buf, size_t size, nsec_t ns);
+/* A CLOCK_MONOTONIC time in ns (the connector's clock) as realtime usec. */
+uint64_t monotonic_to_realtime_usec(uint64_t mono_ns);
 
 /* Kernel version string (uname -r). */
 const char *kernel_release(char *buf, size_t size);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* One event with what the daemon knows and decided about it: what every output
+ * (fields.h) is rendered from. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cnproc.h"
+#include "proctable.h"
+
+#define LIFETIME_UNKNOWN UINT64_MAX
+
+typedef struct EventRecord {
+	const ProcEvent *ev;
+	const Process *proc;   /* the subject; NULL if not tracked (table full) */
+	const Process *parent; /* its parent if tracked */
+	const char *user;      /* user name of proc's euid, NULL if none */
+	uint64_t lifetime_ns;  /* EXIT only; LIFETIME_UNKNOWN if the start is unknown */
+	uint64_t realtime_usec; /* wall clock of the event */
+	bool record_argv;
+	const char *rule;      /* the rule that matched, NULL for the default action */
+	int priority;          /* syslog priority of the record */
+} EventRecord;
