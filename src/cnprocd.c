@@ -168,7 +168,10 @@ static int parse_argv(int argc, char *argv[], Args *a)
 /* Parse and print, touching neither the kernel nor the journal. */
 static int check_config(const ManagerOptions *o)
 {
+	_cleanup_free_ char *buf = NULL;
 	ConfigError err = {};
+	size_t size = 0;
+	FILE *text;
 	Config c;
 	int r;
 
@@ -178,12 +181,26 @@ static int check_config(const ManagerOptions *o)
 		config_error_print(&err);
 		return EXIT_FAILURE;
 	}
-	if (c.n_files == 0)
-		printf("# %s does not exist: built-in defaults\n", o->config_path);
 	config_apply_overrides(&c, &o->overrides);
-	config_print(&c, stdout);
-	printf("\n# %s: OK, %zu rules\n", o->config_path, c.rules.n);
+	text = open_memstream(&buf, &size);
+	if (!text) {
+		config_done(&c);
+		return log_oom(), EXIT_FAILURE;
+	}
+	if (c.n_files == 0)
+		fprintf(text, "# %s does not exist: built-in defaults\n", o->config_path);
+	config_print(&c, text);
+	fprintf(text, "\n# %s: OK, %zu rules\n", o->config_path, c.rules.n);
 	config_done(&c);
+	if (fclose(text) != 0)
+		return log_oom(), EXIT_FAILURE;
+	/* values come from the file: their control bytes are shown, not sent to the
+	 * terminal (line by line, so the lines stay lines) */
+	for (const char *p = buf, *nl; *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		fputs_escaped(stdout, p, (size_t)(nl - p));
+		fputc('\n', stdout);
+	}
 	return EXIT_SUCCESS;
 }
 

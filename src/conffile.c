@@ -6,11 +6,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "conf-settings.h"
 #include "conffile.h"
@@ -325,15 +329,34 @@ static int read_text(const char *path, char **ret, ConfigError *err)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
 	char buf[4096];
 	size_t size = 0, n;
+	struct stat st;
 
-	f = fopen(path, "re");
+	/* a FIFO or a device could block the open or the reads, and the daemon's
+	 * event loop with them: only regular files are read, opened without waiting */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+		error_set(err, path, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	/* /dev/null is the usual way to say "no configuration": it never blocks */
+	if (!S_ISREG(st.st_mode) &&
+	    !(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)) {
+		error_set(err, path, "not a regular file (%s): refusing to read it",
+			  S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+			  S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a socket");
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	f = fdopen(fd, "re");
 	if (!f) {
 		int r = -errno;
 		error_set(err, path, "cannot read: %s", strerror(-r));
 		return r;
 	}
+	TAKE_FD(fd);
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		char *t;
 

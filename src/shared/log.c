@@ -12,6 +12,7 @@
 
 #include "jwriter.h"
 #include "log.h"
+#include "util.h"
 
 static LogTarget log_target = LOG_TARGET_CONSOLE;
 static int log_max_level = LOG_INFO;
@@ -93,8 +94,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 			iov[n++] = (struct iovec){ .iov_base = f[i], .iov_len = strlen(f[i]) };
 		/* through the journal writer: never blocks on a stalled journald */
 		(void)jwriter_sendv(iov, n);
-	} else
-		fprintf(stderr, "cnprocd: %s\n", msg);
+	} else {
+		/* names, arguments and config values end up in messages: a terminal
+		 * must not take their control bytes as commands */
+		fputs("cnprocd: ", stderr);
+		fputs_escaped(stderr, msg, strlen(msg));
+		fputc('\n', stderr);
+	}
 
 	return -error;
 }
