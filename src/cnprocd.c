@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,8 @@ int main(int argc, char *argv[])
 
 	/* lines must reach a reader (pipe, test) as they happen */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* a reader that goes away is a write error to handle, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	/* a large buffer (a process table reply) is mapped and given back when freed:
 	 * glibc would otherwise raise this threshold after the first one and keep
 	 * the next ones in the heap, and a daemon's memory would only grow */

@@ -138,28 +138,71 @@ Manager *manager_free(Manager *m)
 	return NULL;
 }
 
-static void output_json(Manager *m, json_t *o)
+/* A record did not reach stdout: counted apart from those written, said once; a
+ * reader that went away (a closed pipe) ends the daemon cleanly, as SIGTERM does. */
+static void output_failed(Manager *m, int error)
 {
-	if (!o || json_dumpf(o, m->out, JSON_COMPACT) < 0 || fputc('\n', m->out) == EOF)
+	m->n_output_errors++;
+	if (!m->output_error_said) {
+		log_error_errno(error, "Cannot write records to stdout: %m%s",
+				error == EPIPE ? "; its reader is gone, stopping." :
+						 " (counted as records_failed).");
+		m->output_error_said = true;
+	}
+	if (error == EPIPE) {
+		(void)sd_notify(false, "STOPPING=1");
+		(void)sd_event_exit(m->event, 0);
+	}
+}
+
+/* Whether the line just written reached stdout (it is line-buffered). */
+static bool output_ok(Manager *m)
+{
+	int error = errno;
+
+	if (!ferror(m->out))
+		return true;
+	clearerr(m->out);
+	output_failed(m, error ?: EIO);
+	return false;
+}
+
+static bool output_json(Manager *m, json_t *o)
+{
+	bool ok;
+
+	errno = 0;
+	if (!o) {
 		m->n_output_errors++;
+		return false;
+	}
+	ok = json_dumpf(o, m->out, JSON_COMPACT) == 0 && fputc('\n', m->out) != EOF;
 	json_decref(o);
+	return output_ok(m) && ok;
 }
 
 static void output_event(Manager *m, const EventRecord *rec)
 {
-	m->n_records++;
+	bool ok = true;
+
 	switch (m->output) {
 	case OUTPUT_JSON:
-		output_json(m, format_event_json(rec));
+		ok = output_json(m, format_event_json(rec));
 		break;
 	case OUTPUT_CONSOLE:
+		errno = 0;
 		format_event_console(m->out, rec);
+		ok = output_ok(m);
 		break;
 	case OUTPUT_JOURNAL:
-		if (journal_send_event(rec) < 0)
+		if (journal_send_event(rec) < 0) {
 			m->n_output_errors++;
+			ok = false;
+		}
 		break;
 	}
+	if (ok)
+		m->n_records++;
 }
 
 /* One event: into the table, through the rules, out to the record and the live
@@ -264,6 +307,7 @@ static void get_stats(Manager *m, DaemonStats *s)
 		.records_logged = m->n_records,
 		.records_suppressed = m->n_suppressed,
 		.records_ignored = m->n_ignored,
+		.records_failed = m->n_output_errors,
 		.lost_events = m->loss.lost_total,
 		.kernel_drops = (uint64_t)MAX(drops_since_start(m), 0),
 		.enobufs = ns->n_enobufs,

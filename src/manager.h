@@ -81,7 +81,8 @@ typedef struct Manager {
 	uint64_t n_ignored;      /* events an ignore action (or the default) dropped */
 	uint64_t n_suppressed;   /* records dropped by rate limits */
 	uint64_t n_thread_events; /* folded into their process */
-	uint64_t n_output_errors;
+	uint64_t n_output_errors; /* records that could not be written */
+	bool output_error_said;
 	uint64_t n_reloads, n_reload_failures;
 	uint64_t n_resyncs;
 	uint64_t last_enobufs;

@@ -147,14 +147,15 @@ void report_stopping(LogTarget t, const DaemonStats *s)
 	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_STOPPING) < 0)
 		return;
 	record_message(&r, "Stopped: %llu events received (%llu fork, %llu exec, %llu exit), "
-		       "%llu records written, %llu ignored, %llu suppressed, %llu thread "
+		       "%llu records written (%llu failed), %llu ignored, %llu suppressed, %llu thread "
 		       "events folded, %llu malformed, %llu unknown, %llu overflows, %llu lost "
 		       "in sequence, %llu processes tracked.",
 		       (unsigned long long)s->events_total,
 		       (unsigned long long)s->events[PROC_EV_FORK],
 		       (unsigned long long)s->events[PROC_EV_EXEC],
 		       (unsigned long long)s->events[PROC_EV_EXIT],
-		       (unsigned long long)s->records_logged, (unsigned long long)s->records_ignored,
+		       (unsigned long long)s->records_logged, (unsigned long long)s->records_failed,
+		       (unsigned long long)s->records_ignored,
 		       (unsigned long long)s->records_suppressed,
 		       (unsigned long long)s->thread_events_folded,
 		       (unsigned long long)s->malformed_messages,

@@ -32,6 +32,7 @@ static const StatField stat_fields[] = {
 	COUNT(records_logged, "CNPROCD_RECORDS"),
 	COUNT(records_suppressed, "CNPROCD_SUPPRESSED"),
 	COUNT(records_ignored, "CNPROCD_IGNORED"),
+	COUNT(records_failed, "CNPROCD_RECORDS_FAILED"),
 	COUNT(lost_events, NULL),
 	COUNT(kernel_drops, NULL),
 	COUNT(enobufs, "CNPROCD_ENOBUFS"),

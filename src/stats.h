@@ -20,7 +20,7 @@ typedef struct DaemonStats {
 	uint64_t events[_PROC_EV_MAX];  /* received, by type */
 	uint64_t events_total;
 	uint64_t thread_events_folded;
-	uint64_t records_logged, records_suppressed, records_ignored;
+	uint64_t records_logged, records_suppressed, records_ignored, records_failed;
 	uint64_t lost_events, kernel_drops, enobufs, sequence_gaps, resyncs;
 	uint64_t malformed_messages, unknown_messages, foreign_messages;
 	uint64_t processes, table_full;
