@@ -238,3 +238,36 @@ json_t *format_process_json(const Process *p, const char *user, bool record_argv
 
 	return fields_json(&rec, FIELD_PROCESS);
 }
+
+typedef struct TableDump {
+	FILE *f;
+	const ProcTable *table;
+	bool json, record_argv;
+} TableDump;
+
+static int dump_one(const Process *p, void *userdata)
+{
+	TableDump *d = userdata;
+	const char *user = proctable_user_name((ProcTable *)d->table, p->euid);
+	_cleanup_free_ char *text = NULL;
+	json_t *o;
+
+	if (!d->json) {
+		format_process_console(d->f, p, user, d->record_argv);
+		return 0;
+	}
+	o = format_process_json(p, user, d->record_argv);
+	/* in the JSON stream, table entries are told from events by this */
+	if (o && json_object_set_new(o, "event", json_string("process")) == 0 &&
+	    (text = json_dumps(o, JSON_COMPACT)))
+		fprintf(d->f, "%s\n", text);
+	json_decref(o);
+	return 0;
+}
+
+void format_table(FILE *f, const ProcTable *t, bool json, bool record_argv)
+{
+	TableDump d = { .f = f, .table = t, .json = json, .record_argv = record_argv };
+
+	proctable_foreach(t, dump_one, &d);
+}

@@ -23,3 +23,5 @@ json_t *format_process_json(const Process *p, const char *user, bool record_argv
 
 /* argv as a JSON array of strings (invalid UTF-8 escaped as \xNN). */
 json_t *format_argv_json(const char *argv, size_t len);
+/* Every process of the table, one line (or JSON object) each: SIGUSR1, --dump. */
+void format_table(FILE *f, const ProcTable *t, bool json, bool record_argv);

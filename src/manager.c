@@ -24,6 +24,8 @@
 #define JOURNAL_READY_USEC (2 * USEC_PER_SEC)
 /* How long the last records may wait for journald when stopping */
 #define JOURNAL_STOP_USEC (3 * USEC_PER_SEC)
+/* Reloads asked for within this long of the last one wait for it to pass. */
+#define RELOAD_MIN_USEC (100 * USEC_PER_MSEC)
 /* How often pending suppressed-record counts are reported. */
 #define REPORT_INTERVAL_USEC (5 * USEC_PER_SEC)
 /* A loss episode ends after this long without further loss... */
@@ -37,7 +39,7 @@ static void start_journal_writer(Manager *m)
 {
 	int r;
 
-	if (m->record_target != LOG_TARGET_JOURNAL && m->output != OUTPUT_JOURNAL)
+	if (m->record_target != LOG_TARGET_JOURNAL && m->output.mode != OUTPUT_JOURNAL)
 		return;
 	r = jwriter_start(m->config.journal_queue, JOURNAL_QUEUE_BYTES);
 	if (r < 0)
@@ -65,9 +67,10 @@ static void manager_apply_config(Manager *m)
 	m->record_target = log_target_resolve(m->config.log_target);
 	log_setup(m->record_target, m->log_level);
 	if (m->json)
-		m->output = OUTPUT_JSON;
+		m->output.mode = OUTPUT_JSON;
 	else
-		m->output = m->record_target == LOG_TARGET_JOURNAL ? OUTPUT_JOURNAL : OUTPUT_CONSOLE;
+		m->output.mode = m->record_target == LOG_TARGET_JOURNAL ? OUTPUT_JOURNAL :
+									  OUTPUT_CONSOLE;
 	reader_set_batch_delay(&m->reader, m->config.batch_delay);
 }
 
@@ -87,7 +90,7 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	m->debug_stall = o->debug_stall;
 	m->log_level = o->log_level;
 	m->ack_timeout = o->ack_timeout ?: 5 * USEC_PER_SEC;
-	m->out = stdout;
+	m->output.f = stdout;
 	m->config_path = strdup(o->config_path);
 	if (!m->config_path)
 		return log_oom();
@@ -108,6 +111,7 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate event loop: %m");
+	m->output.event = m->event;
 
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -126,6 +130,7 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->report_timer);
 	sd_event_source_disable_unref(m->sigusr2_src);
 	sd_event_source_disable_unref(m->resync_timer);
+	sd_event_source_disable_unref(m->reload_timer);
 	varlink_listener_free(m->listener);
 	monitor_free(m->monitor);
 	varlink_server_free(m->varlink);
@@ -136,73 +141,6 @@ Manager *manager_free(Manager *m)
 	free(m->config_path);
 	free(m);
 	return NULL;
-}
-
-/* A record did not reach stdout: counted apart from those written, said once; a
- * reader that went away (a closed pipe) ends the daemon cleanly, as SIGTERM does. */
-static void output_failed(Manager *m, int error)
-{
-	m->n_output_errors++;
-	if (!m->output_error_said) {
-		log_error_errno(error, "Cannot write records to stdout: %m%s",
-				error == EPIPE ? "; its reader is gone, stopping." :
-						 " (counted as records_failed).");
-		m->output_error_said = true;
-	}
-	if (error == EPIPE) {
-		(void)sd_notify(false, "STOPPING=1");
-		(void)sd_event_exit(m->event, 0);
-	}
-}
-
-/* Whether the line just written reached stdout (it is line-buffered). */
-static bool output_ok(Manager *m)
-{
-	int error = errno;
-
-	if (!ferror(m->out))
-		return true;
-	clearerr(m->out);
-	output_failed(m, error ?: EIO);
-	return false;
-}
-
-static bool output_json(Manager *m, json_t *o)
-{
-	bool ok;
-
-	errno = 0;
-	if (!o) {
-		m->n_output_errors++;
-		return false;
-	}
-	ok = json_dumpf(o, m->out, JSON_COMPACT) == 0 && fputc('\n', m->out) != EOF;
-	json_decref(o);
-	return output_ok(m) && ok;
-}
-
-static void output_event(Manager *m, const EventRecord *rec)
-{
-	bool ok = true;
-
-	switch (m->output) {
-	case OUTPUT_JSON:
-		ok = output_json(m, format_event_json(rec));
-		break;
-	case OUTPUT_CONSOLE:
-		errno = 0;
-		format_event_console(m->out, rec);
-		ok = output_ok(m);
-		break;
-	case OUTPUT_JOURNAL:
-		if (journal_send_event(rec) < 0) {
-			m->n_output_errors++;
-			ok = false;
-		}
-		break;
-	}
-	if (ok)
-		m->n_records++;
 }
 
 /* One event: into the table, through the rules, out to the record and the live
@@ -229,7 +167,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);
 	if (verdict == VERDICT_LOG)
-		output_event(m, &rec);
+		output_record(&m->output, &rec);
 	else if (verdict == VERDICT_IGNORE)
 		m->n_ignored++;
 	else
@@ -284,8 +222,7 @@ static void on_batch_done(void *userdata)
 	Manager *m = userdata;
 
 	check_loss(m);
-	if (m->output != OUTPUT_JOURNAL)
-		fflush(m->out);
+	output_flush(&m->output);
 }
 
 static const ReaderOps reader_ops = {
@@ -304,10 +241,10 @@ static void get_stats(Manager *m, DaemonStats *s)
 	*s = (DaemonStats){
 		.uptime_usec = now_usec(CLOCK_MONOTONIC) - m->start_usec,
 		.thread_events_folded = m->n_thread_events,
-		.records_logged = m->n_records,
+		.records_logged = m->output.n_written,
 		.records_suppressed = m->n_suppressed,
 		.records_ignored = m->n_ignored,
-		.records_failed = m->n_output_errors,
+		.records_failed = m->output.n_failed,
 		.lost_events = m->loss.lost_total,
 		.kernel_drops = (uint64_t)MAX(drops_since_start(m), 0),
 		.enobufs = ns->n_enobufs,
@@ -427,36 +364,16 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int dump_one(const Process *p, void *userdata)
-{
-	Manager *m = userdata;
-	const char *user = proctable_user_name(m->table, p->euid);
-	json_t *o;
-
-	if (m->output != OUTPUT_JSON) {
-		format_process_console(m->out, p, user, m->config.record_argv);
-		return 0;
-	}
-	o = format_process_json(p, user, m->config.record_argv);
-	/* in the JSON stream, table entries are told from events by this */
-	if (o && json_object_set_new(o, "event", json_string("process")) < 0) {
-		json_decref(o);
-		o = NULL;
-	}
-	output_json(m, o);
-	return 0;
-}
-
 /* Print the process table to the output (SIGUSR1, --dump). */
 static void dump_table(Manager *m)
 {
-	if (m->output == OUTPUT_JOURNAL) {
+	if (m->output.mode == OUTPUT_JOURNAL) {
 		log_info("Process table: %zu processes (the dump is printed on stdout only).",
 			 proctable_size(m->table));
 		return;
 	}
-	proctable_foreach(m->table, dump_one, m);
-	fflush(m->out);
+	format_table(m->output.f, m->table, m->output.mode == OUTPUT_JSON, m->config.record_argv);
+	fflush(m->output.f);
 }
 
 /* Counters and rate windows of rules that survive a reload (matched by name). */
@@ -477,10 +394,11 @@ static void carry_rule_state(Config *new, const Config *old)
 		new->default_rate = old->default_rate;
 }
 
-/* Re-read the configuration (SIGHUP, varlink Reload); a bad one keeps the current
- * rules, and if ret_err is given says why there. */
-static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, size_t max_restart,
-		  size_t *ret_n_restart)
+/* Re-read the configuration (SIGHUP, varlink Reload), serving `requests` requests
+ * at once; a bad one keeps the current rules, and if ret_err is given says why
+ * there. */
+static int reload(Manager *m, unsigned requests, ConfigError *ret_err, const char **ret_restart,
+		  size_t max_restart, size_t *ret_n_restart)
 {
 	const char *restart[CONFIG_N_KEYS];
 	ConfigError err = {};
@@ -492,7 +410,7 @@ static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, si
 	r = config_load(m->config_path, m->config_required, &c, &err);
 	if (r < 0) {
 		m->n_reload_failures++;
-		report_reload_failed(m->record_target, m->config.rules.n, &err);
+		report_reload_failed(m->record_target, m->config.rules.n, &err, requests);
 		if (ret_err)
 			*ret_err = err;
 		(void)sd_notify(false, "READY=1");
@@ -528,7 +446,7 @@ static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, si
 	m->n_reloads++;
 	update_filter(m);
 	reader_set_prefetch(&m->reader, m->config.exec_prefetch, m->config.rcvbuf, m->ack_timeout);
-	report_rules_loaded(m->record_target, &m->config, m->config_path, true, restart,
+	report_rules_loaded(m->record_target, &m->config, m->config_path, requests, restart,
 			    n_restart);
 	for (size_t i = 0; i < MIN(n_restart, max_restart); i++)
 		ret_restart[i] = restart[i];
@@ -539,9 +457,30 @@ static int reload(Manager *m, ConfigError *ret_err, const char **ret_restart, si
 	return 0;
 }
 
+/* Reload requests are served together: one reload at a time (it runs in the
+ * loop), then at most one more RELOAD_MIN_USEC later for all that came meanwhile,
+ * so a SIGHUP storm costs a few reloads, not one per signal. */
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	unsigned n = m->reload_requests;
+
+	m->reload_requests = 0;
+	(void)reload(m, n, NULL, NULL, 0, NULL);
+	m->last_reload_usec = now_usec(CLOCK_MONOTONIC);
+	return 0;
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)reload(userdata, NULL, NULL, 0, NULL);
+	Manager *m = userdata;
+
+	if (m->reload_requests++ > 0)
+		return 0; /* the pending reload serves this one too */
+	(void)sd_event_source_set_time(m->reload_timer,
+				       MAX(now_usec(CLOCK_MONOTONIC),
+					   m->last_reload_usec + RELOAD_MIN_USEC));
+	(void)sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -593,7 +532,16 @@ static void monitor_get_stats(void *userdata, DaemonStats *ret)
 static int monitor_reload(void *userdata, ConfigError *ret_err, const char **ret_restart,
 			  size_t max_restart, size_t *ret_n_restart)
 {
-	return reload(userdata, ret_err, ret_restart, max_restart, ret_n_restart);
+	Manager *m = userdata;
+	unsigned n = m->reload_requests + 1;
+	int r;
+
+	/* the caller waits for its answer: reload now, serving the pending signals */
+	m->reload_requests = 0;
+	(void)sd_event_source_set_enabled(m->reload_timer, SD_EVENT_OFF);
+	r = reload(m, n, ret_err, ret_restart, max_restart, ret_n_restart);
+	m->last_reload_usec = now_usec(CLOCK_MONOTONIC);
+	return r;
 }
 
 static void monitor_subscriptions_changed(void *userdata)
@@ -682,7 +630,7 @@ int manager_start(Manager *m)
 	}
 	get_stats(m, &stats);
 	report_started(m->record_target, m->config.rcvbuf, &stats);
-	report_rules_loaded(m->record_target, &m->config, m->config_path, false, NULL, 0);
+	report_rules_loaded(m->record_target, &m->config, m->config_path, 0, NULL, 0);
 
 	if (m->dump)
 		return 0;
@@ -704,6 +652,9 @@ int manager_start(Manager *m)
 	if (r >= 0)
 		r = add_timer(m, &m->resync_timer, USEC_INFINITY, on_resync_timer,
 			      "cnprocd-resync", SD_EVENT_OFF);
+	if (r >= 0)
+		r = add_timer(m, &m->reload_timer, USEC_INFINITY, on_reload_timer,
+			      "cnprocd-reload", SD_EVENT_OFF);
 	if (r >= 0)
 		r = add_timer(m, &m->report_timer,
 			      now_usec(CLOCK_MONOTONIC) + REPORT_INTERVAL_USEC, on_report_timer,

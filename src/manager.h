@@ -20,16 +20,11 @@
 #include "macro.h"
 #include "monitor.h"
 #include "netlink.h"
+#include "output.h"
 #include "proctable.h"
 #include "reader.h"
 #include "varlink.h"
 #include "varlink-listen.h"
-
-typedef enum OutputMode {
-	OUTPUT_CONSOLE, /* one readable line per record on stdout */
-	OUTPUT_JSON,    /* one JSON object per line on stdout */
-	OUTPUT_JOURNAL, /* structured records to journald */
-} OutputMode;
 
 typedef struct ManagerOptions {
 	const char *config_path;
@@ -52,6 +47,9 @@ typedef struct Manager {
 	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
 	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
 	sd_event_source *resync_timer; /* "cnprocd-resync": closes a loss episode */
+	sd_event_source *reload_timer; /* "cnprocd-reload": coalesced SIGHUPs */
+	unsigned reload_requests;      /* SIGHUPs waiting for the next reload */
+	usec_t last_reload_usec;
 
 	Netlink *nl;
 	Reader reader;           /* when nl is read; the exec prefetch */
@@ -66,23 +64,19 @@ typedef struct Manager {
 	bool config_required;
 	ConfigOverrides overrides;
 	bool json;
-	OutputMode output;
+	Output output;           /* where event records go */
 	LogTarget record_target; /* where daemon records go: journal or console */
 	int log_level;
 	bool dump;
 	bool debug_stall;
 	usec_t ack_timeout;
-	FILE *out;
 	bool need_cmdline;       /* some rule matches on cmdline */
 
 	usec_t start_usec;       /* CLOCK_MONOTONIC */
 	uint64_t n_events[_PROC_EV_MAX];
-	uint64_t n_records;      /* records written */
 	uint64_t n_ignored;      /* events an ignore action (or the default) dropped */
 	uint64_t n_suppressed;   /* records dropped by rate limits */
 	uint64_t n_thread_events; /* folded into their process */
-	uint64_t n_output_errors; /* records that could not be written */
-	bool output_error_said;
 	uint64_t n_reloads, n_reload_failures;
 	uint64_t n_resyncs;
 	uint64_t last_enobufs;

@@ -26,18 +26,22 @@ void report_started(LogTarget t, uint64_t rcvbuf_requested, const DaemonStats *s
 	(void)record_send(&r, t);
 }
 
-void report_rules_loaded(LogTarget t, const Config *c, const char *path, bool reload,
+void report_rules_loaded(LogTarget t, const Config *c, const char *path, unsigned requests,
 			 const char *const *restart_keys, size_t n_restart_keys)
 {
+	bool reload = requests > 0;
 	Record r;
 
 	if (record_begin(&r, LOG_INFO, CNPROCD_MESSAGE_RULES_LOADED) < 0)
 		return;
-	record_message(&r, "%s %zu rules from %s (%u files, hash %016llx), default action %s.%s",
+	record_message(&r, "%s %zu rules from %s (%u files, hash %016llx), default action %s.",
 		       reload ? "Reloaded" : "Loaded", c->rules.n, path, c->n_files,
-		       (unsigned long long)c->hash, rule_action_to_string(c->default_action),
-		       n_restart_keys > 0 ? " Changed settings that take effect at the next "
-					    "restart:" : "");
+		       (unsigned long long)c->hash, rule_action_to_string(c->default_action));
+	if (requests > 1)
+		record_message_append(&r, " (%u reload requests served at once.)", requests);
+	if (n_restart_keys > 0)
+		record_message_append(&r, " Changed settings that take effect at the next "
+				      "restart:");
 	/* appended to the MESSAGE=, which is the record's last field so far */
 	for (size_t i = 0; i < n_restart_keys; i++)
 		record_message_append(&r, " %s", restart_keys[i]);
@@ -48,12 +52,15 @@ void report_rules_loaded(LogTarget t, const Config *c, const char *path, bool re
 	record_field(&r, "CNPROCD_CONFIG_FILES=%u", c->n_files);
 	record_field(&r, "CNPROCD_CONFIG_HASH=%016llx", (unsigned long long)c->hash);
 	record_field(&r, "CNPROCD_RELOAD=%d", reload);
+	if (reload)
+		record_field(&r, "CNPROCD_RELOAD_REQUESTS=%u", requests);
 	for (size_t i = 0; i < n_restart_keys; i++)
 		record_field(&r, "CNPROCD_RESTART_NEEDED=%s", restart_keys[i]);
 	(void)record_send(&r, t);
 }
 
-void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err)
+void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err,
+			  unsigned requests)
 {
 	Record r;
 
@@ -69,6 +76,7 @@ void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err)
 	if (err->line > 0)
 		record_field(&r, "CNPROCD_CONFIG_LINE=%u", err->line);
 	record_field(&r, "CNPROCD_ERROR=%s", err->message);
+	record_field(&r, "CNPROCD_RELOAD_REQUESTS=%u", requests);
 	(void)record_send(&r, t);
 }
 

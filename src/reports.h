@@ -18,10 +18,12 @@
 #include "stats.h"
 
 void report_started(LogTarget t, uint64_t rcvbuf_requested, const DaemonStats *s);
-/* restart_keys: settings whose new value waits for a restart (reload only) */
-void report_rules_loaded(LogTarget t, const Config *c, const char *path, bool reload,
+/* requests: the reload requests served (0: loaded at startup); restart_keys:
+ * settings whose new value waits for a restart (reload only) */
+void report_rules_loaded(LogTarget t, const Config *c, const char *path, unsigned requests,
 			 const char *const *restart_keys, size_t n_restart_keys);
-void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err);
+void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err,
+			  unsigned requests);
 /* Every rule's records suppressed since the last report (and the default's): nothing
  * is silently missing. */
 void report_suppressed(LogTarget t, Config *c);
