@@ -255,6 +255,8 @@ static void get_stats(Manager *m, DaemonStats *s)
 		.foreign_messages = ns->n_foreign,
 		.processes = proctable_size(m->table),
 		.table_full = ts->n_full,
+		.max_processes = m->config.max_processes,
+		.table_is_full = proctable_full(m->table),
 		.rules = m->config.rules.n,
 		.reloads = m->n_reloads,
 		.reload_failures = m->n_reload_failures,
@@ -328,10 +330,28 @@ static void notify_status(Manager *m)
 			 (unsigned long long)s.lost_events);
 }
 
+/* The table filling up and getting room again are records, at most one per
+ * report interval: a counter alone goes unnoticed. */
+static void report_table(Manager *m)
+{
+	DaemonStats s;
+
+	get_stats(m, &s);
+	if (!m->table_full_said && s.table_full > m->table_full_base) {
+		report_table_full(m->record_target, &s, s.table_full - m->table_full_base);
+		m->table_full_said = true;
+	} else if (m->table_full_said && !s.table_is_full) {
+		report_table_room(m->record_target, &s, s.table_full - m->table_full_base);
+		m->table_full_said = false;
+		m->table_full_base = s.table_full;
+	}
+}
+
 static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
 
+	report_table(m);
 	report_suppressed(m->record_target, &m->config);
 	report_journal_drops(m);
 	notify_status(m);

@@ -84,6 +84,8 @@ typedef struct Manager {
 	uint64_t gaps_base;
 	LossTracker loss;
 	uint64_t journal_dropped_reported;
+	uint64_t table_full_base;  /* refusals before the current full episode */
+	bool table_full_said;
 } Manager;
 
 int manager_new(const ManagerOptions *o, Manager **ret);

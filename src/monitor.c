@@ -123,6 +123,7 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 	const Process *p, *a;
 	json_int_t pid;
 	json_t *ancestors;
+	size_t missing = 0, bound;
 
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
@@ -133,16 +134,23 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 	ancestors = json_array();
 	if (!ancestors)
 		return -ENOMEM;
-	/* bounded: a corrupt parent chain (pid reuse) must not loop */
+	/* at most MAX_ANCESTORS in the reply, the rest counted; bounded by the table's
+	 * size, as a corrupt parent chain (pid reuse) must not loop */
 	a = p;
-	for (int i = 0; i < MAX_ANCESTORS && a->ppid > 0 && a->ppid != a->pid; i++) {
+	bound = proctable_size(mon->table);
+	for (size_t i = 0; i < bound && a->ppid > 0 && a->ppid != a->pid; i++) {
 		a = proctable_get(mon->table, a->ppid);
 		if (!a)
 			break;
-		json_array_append_new(ancestors, process_json(mon, a));
+		if (i < MAX_ANCESTORS)
+			json_array_append_new(ancestors, process_json(mon, a));
+		else
+			missing++;
 	}
-	return varlink_call_reply(call, json_pack("{s:o,s:o}", "process", process_json(mon, p),
-						  "ancestors", ancestors));
+	return varlink_call_reply(call, json_pack("{s:o,s:o,s:b,s:I}", "process",
+						  process_json(mon, p), "ancestors", ancestors,
+						  "ancestors_cut", missing > 0, "ancestors_missing",
+						  (json_int_t)missing));
 }
 
 static json_t *rule_json(const Rule *r)

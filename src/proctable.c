@@ -129,6 +129,11 @@ void proctable_set_max(ProcTable *t, size_t max_entries)
 	t->max_entries = max_entries ?: SIZE_MAX;
 }
 
+bool proctable_full(const ProcTable *t)
+{
+	return t->n >= t->max_entries;
+}
+
 const ProcTableStats *proctable_stats(const ProcTable *t)
 {
 	return &t->stats;

@@ -63,6 +63,8 @@ ProcTable *proctable_free(ProcTable *t);
 size_t proctable_size(const ProcTable *t);
 /* Change the bound; entries beyond it are kept (they leave as they exit). */
 void proctable_set_max(ProcTable *t, size_t max_entries);
+/* At its bound: a new process would be refused. */
+bool proctable_full(const ProcTable *t);
 const ProcTableStats *proctable_stats(const ProcTable *t);
 /* Arguments matching these patterns (see redact.h) are replaced by *** in every
  * command line read from now on. The array must live until changed again. */

@@ -43,6 +43,8 @@ static const StatField stat_fields[] = {
 	COUNT(foreign_messages, "CNPROCD_FOREIGN"),
 	COUNT(processes, NULL),
 	COUNT(table_full, "CNPROCD_TABLE_FULL"),
+	COUNT(max_processes, NULL),
+	FLAG(table_is_full),
 	COUNT(rules, NULL),
 	COUNT(reloads, "CNPROCD_RELOADS"),
 	COUNT(reload_failures, NULL),

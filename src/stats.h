@@ -23,7 +23,8 @@ typedef struct DaemonStats {
 	uint64_t records_logged, records_suppressed, records_ignored, records_failed;
 	uint64_t lost_events, kernel_drops, enobufs, sequence_gaps, resyncs;
 	uint64_t malformed_messages, unknown_messages, foreign_messages;
-	uint64_t processes, table_full;
+	uint64_t processes, table_full, max_processes;
+	bool table_is_full;             /* now: new processes are refused */
 	uint64_t rules, reloads, reload_failures;
 	uint64_t clients, receive_buffer;
 	uint32_t kernel_filter;         /* types the kernel sends: 1 << ProcEventType */

@@ -281,6 +281,9 @@ static int cmd_show(Conn *c, const Args *a)
 		if (json_is_object(v) && table_add_process(&t, v, "") < 0)
 			goto oom;
 	table_print(&t, stdout, 2);
+	if (json_is_true(json_object_get(rep.params, "ancestors_cut")))
+		printf("  ... and %lld more ancestors, not shown\n",
+		       jnum(rep.params, "ancestors_missing"));
 	return EXIT_SUCCESS;
 oom:
 	log_error("out of memory");

@@ -93,6 +93,9 @@ static int cmd_status(Conn *c, const Args *a)
 				 (nsec_t)jnum(p, "uptime_usec") * NSEC_PER_USEC));
 	printf("%-17s%lld tracked, %lld refused (table full)\n", "Processes:",
 	       jnum(p, "processes"), jnum(p, "table_full"));
+	if (json_is_true(json_object_get(p, "table_is_full")))
+		printf("%-17sthe table is FULL (max-processes %lld): new processes are not "
+		       "tracked\n", "", jnum(p, "max_processes"));
 	printf("%-17s%lld received\n", "Events:", total);
 	if (json_object_size(events) > 0)
 		print_events(events);
