@@ -332,16 +332,16 @@ static void notify_status(Manager *m)
 
 /* The table filling up and getting room again are records, at most one per
  * report interval: a counter alone goes unnoticed. */
-static void report_table(Manager *m)
+static void check_table(Manager *m)
 {
 	DaemonStats s;
 
 	get_stats(m, &s);
 	if (!m->table_full_said && s.table_full > m->table_full_base) {
-		report_table_full(m->record_target, &s, s.table_full - m->table_full_base);
+		report_table(m->record_target, true, &s, s.table_full - m->table_full_base);
 		m->table_full_said = true;
 	} else if (m->table_full_said && !s.table_is_full) {
-		report_table_room(m->record_target, &s, s.table_full - m->table_full_base);
+		report_table(m->record_target, false, &s, s.table_full - m->table_full_base);
 		m->table_full_said = false;
 		m->table_full_base = s.table_full;
 	}
@@ -351,7 +351,7 @@ static int on_report_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Manager *m = userdata;
 
-	report_table(m);
+	check_table(m);
 	report_suppressed(m->record_target, &m->config);
 	report_journal_drops(m);
 	notify_status(m);

@@ -148,29 +148,22 @@ void report_loss(LogTarget t, const LossEpisode *e, const DaemonStats *s)
 	(void)record_send(&r, t);
 }
 
-void report_table_full(LogTarget t, const DaemonStats *s, uint64_t refused)
+void report_table(LogTarget t, bool full, const DaemonStats *s, uint64_t refused)
 {
 	Record r;
 
-	if (record_begin(&r, LOG_WARNING, CNPROCD_MESSAGE_TABLE_FULL) < 0)
+	if (record_begin(&r, full ? LOG_WARNING : LOG_NOTICE,
+			 full ? CNPROCD_MESSAGE_TABLE_FULL : CNPROCD_MESSAGE_TABLE_ROOM) < 0)
 		return;
-	record_message(&r, "The process table is full (max-processes=%llu): new processes are "
-		       "not tracked (%llu so far).", (unsigned long long)s->max_processes,
-		       (unsigned long long)refused);
-	record_field(&r, "CNPROCD_MAX_PROCESSES=%llu", (unsigned long long)s->max_processes);
-	record_field(&r, "CNPROCD_TABLE_FULL=%llu", (unsigned long long)refused);
-	(void)record_send(&r, t);
-}
-
-void report_table_room(LogTarget t, const DaemonStats *s, uint64_t refused)
-{
-	Record r;
-
-	if (record_begin(&r, LOG_NOTICE, CNPROCD_MESSAGE_TABLE_ROOM) < 0)
-		return;
-	record_message(&r, "The process table has room again (%llu of %llu); %llu new processes "
-		       "were not tracked while it was full.", (unsigned long long)s->processes,
-		       (unsigned long long)s->max_processes, (unsigned long long)refused);
+	if (full)
+		record_message(&r, "The process table is full (max-processes=%llu): new "
+			       "processes are not tracked (%llu so far).",
+			       (unsigned long long)s->max_processes, (unsigned long long)refused);
+	else
+		record_message(&r, "The process table has room again (%llu of %llu); %llu new "
+			       "processes were not tracked while it was full.",
+			       (unsigned long long)s->processes, (unsigned long long)s->max_processes,
+			       (unsigned long long)refused);
 	record_field(&r, "CNPROCD_MAX_PROCESSES=%llu", (unsigned long long)s->max_processes);
 	record_field(&r, "CNPROCD_TABLE_FULL=%llu", (unsigned long long)refused);
 	(void)record_send(&r, t);

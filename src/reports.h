@@ -29,8 +29,7 @@ void report_reload_failed(LogTarget t, size_t n_rules, const ConfigError *err,
 void report_suppressed(LogTarget t, Config *c);
 void report_journal_dropped(LogTarget t, uint64_t n, uint64_t total);
 void report_loss(LogTarget t, const LossEpisode *e, const DaemonStats *s);
-/* The table filled up (refused: processes not tracked since the last report), or
- * has room again (refused: while it was full). */
-void report_table_full(LogTarget t, const DaemonStats *s, uint64_t refused);
-void report_table_room(LogTarget t, const DaemonStats *s, uint64_t refused);
+/* The table filled up (refused: processes not tracked so far), or has room again
+ * (refused: while it was full). */
+void report_table(LogTarget t, bool full, const DaemonStats *s, uint64_t refused);
 void report_stopping(LogTarget t, const DaemonStats *s);
