@@ -101,9 +101,12 @@ static int cmd_status(Conn *c, const Args *a)
 		print_events(events);
 	printf("%-17s%lld thread events folded into their processes\n", "",
 	       jnum(p, "thread_events_folded"));
-	printf("%-17s%lld logged, %lld suppressed (rate limit), %lld ignored\n",
+	printf("%-17s%lld logged, %lld suppressed (rate limit), %lld ignored",
 	       "Records:", jnum(p, "records_logged"), jnum(p, "records_suppressed"),
 	       jnum(p, "records_ignored"));
+	if (jnum(p, "records_failed") > 0)
+		printf(", %lld could not be written (!)", jnum(p, "records_failed"));
+	fputc('\n', stdout);
 	printf("%-17s%lld%s (kernel drops %lld, ENOBUFS %lld, sequence gaps %lld; "
 	       "%lld resyncs)\n", "Lost events:", jnum(p, "lost_events"),
 	       jnum(p, "lost_events") > 0 ? " (!)" : "", jnum(p, "kernel_drops"),

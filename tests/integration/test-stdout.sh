@@ -63,6 +63,8 @@ ctl --json status >"$T/status" || fail "status failed"
 json_has '.records_logged == 0 and .records_failed >= 20' <"$T/status"
 [ "$(grep -c "Cannot write records to stdout" "$T/err")" = 1 ] ||
 	fail "the failure was not said exactly once: $(cat "$T/err")"
+ctl status | grep -q "Records: .*, [1-9][0-9]* could not be written (!)" ||
+	fail "cnprocctl status does not show the failed records"
 kill -0 "$DAEMON_PID" || fail "the daemon died on a full stdout"
 stop_daemon || fail "daemon did not stop cleanly"
 grep -q "Stopped: .* 0 records written ([1-9][0-9]* failed)" "$T/err" ||
