@@ -488,6 +488,10 @@ static const Setting settings[] = {
 	  .reloadable = false },
 	{ "varlink-group", &type_group, FIELD(varlink_group), .def = -1, .quiet = true,
 	  .reloadable = false },
+	/* the server's limits are set when it is made, at startup */
+	{ "varlink-idle-timeout", &type_duration, FIELD(varlink_idle), .max = 24 * 3600 * USEC_PER_SEC,
+	  .def = 60 * USEC_PER_SEC, .hint = " (e.g. 60s, 0 to keep idle clients)", .quiet = true,
+	  .reloadable = false },
 };
 
 _Static_assert(ELEMENTSOF(settings) == CONFIG_N_KEYS, "CONFIG_N_KEYS is the table's size");

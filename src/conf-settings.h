@@ -21,7 +21,7 @@
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_VARLINK_SOCKET MONITOR_DEFAULT_SOCKET
 /* How many [cnprocd] keys there are: enough room for config_changed_at_restart(). */
-#define CONFIG_N_KEYS 16
+#define CONFIG_N_KEYS 17
 
 typedef struct Config {
 	uint64_t rcvbuf;          /* receive-buffer */
@@ -42,6 +42,7 @@ typedef struct Config {
 	bool varlink_none;        /* varlink-socket = none */
 	unsigned varlink_mode;    /* varlink-mode */
 	int64_t varlink_group;    /* varlink-group: gid, -1 to keep root's */
+	usec_t varlink_idle;      /* varlink-idle-timeout: close idle clients after this */
 
 	uint64_t hash;  /* of every file's name and content: identifies a config */
 	unsigned n_files;

@@ -293,6 +293,7 @@ static void get_stats(Manager *m, DaemonStats *s)
 		s->varlink_refused = vs->n_refused;
 		s->varlink_protocol_errors = vs->n_protocol_errors;
 		s->varlink_oversized = vs->n_oversized;
+		s->varlink_idle = vs->n_idle;
 	}
 }
 
@@ -441,7 +442,9 @@ static int reload(Manager *m, unsigned requests, ConfigError *ret_err, const cha
 	for (size_t i = 0, n = config_changed_at_restart(&m->config, &c, restart,
 							    ELEMENTSOF(restart)); i < n; i++)
 		/* systemd's socket unit decides where and how io.cnprocd.Monitor listens */
-		if (!(m->socket_passed && strncmp(restart[i], "varlink-", 8) == 0))
+		if (!(m->socket_passed && (strcmp(restart[i], "varlink-socket") == 0 ||
+					   strcmp(restart[i], "varlink-mode") == 0 ||
+					   strcmp(restart[i], "varlink-group") == 0)))
 			restart[n_restart++] = restart[i];
 	r = config_keep_restart_settings(&c, &m->config);
 	if (r < 0) {

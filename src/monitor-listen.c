@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "monitor-listen.h"
+#include "monitor-protocol.h"
 #include "varlink-listen.h"
 
 static int make_parent_dir(const char *path)
@@ -36,11 +37,14 @@ int monitor_listen(sd_event *event, const char *path, const Config *c, Monitor *
 		.version = PACKAGE_VERSION,
 		.url = PACKAGE_URL,
 	};
-	static const VarlinkLimits limits = {
+	VarlinkLimits limits = {
 		.max_connections = 64,
 		.max_connections_per_uid = 16,
 		.max_message = 64 * 1024,
 		.max_output = 1024 * 1024,
+		.reserved_for_root = 8,
+		.idle_usec = c->varlink_idle,
+		.refused_error = MONITOR_ERROR_TOO_MANY_CONNECTIONS,
 	};
 	VarlinkServer *s;
 	int n, r;

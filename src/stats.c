@@ -65,6 +65,7 @@ static const StatField stat_fields[] = {
 	COUNT(varlink_refused, NULL),
 	COUNT(varlink_protocol_errors, NULL),
 	COUNT(varlink_oversized, NULL),
+	COUNT(varlink_idle, NULL),
 	COUNT(batch_delay_usec, NULL),
 	FLAG(exec_prefetch),
 	COUNT(prefetch_used, NULL),

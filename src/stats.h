@@ -31,7 +31,8 @@ typedef struct DaemonStats {
 	bool kernel_filter_supported, thread_filter, sequence_checked;
 	uint64_t pid_reused, pid_mismatch, proc_vanished;
 	uint64_t journal_queued, journal_written, journal_dropped, journal_failed;
-	uint64_t varlink_accepted, varlink_refused, varlink_protocol_errors, varlink_oversized;
+	uint64_t varlink_accepted, varlink_refused, varlink_protocol_errors, varlink_oversized,
+		 varlink_idle;
 	uint64_t batch_delay_usec;
 	bool exec_prefetch;
 	uint64_t prefetch_used, prefetch_missed, prefetch_evicted, prefetch_overflows;

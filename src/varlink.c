@@ -37,6 +37,7 @@ struct Connection {
 	char *out;
 	size_t out_size, out_alloc;
 	usec_t last_progress;  /* CLOCK_MONOTONIC: when output last moved (or was queued) */
+	usec_t last_active;    /* when it last sent something or a call of it ended */
 
 	VarlinkCall *call;    /* the call being answered; later ones wait in `in` */
 	bool dispatching;     /* inside connection_process(): no recursion */
@@ -58,6 +59,7 @@ struct VarlinkServer {
 	Connection *connections;
 	size_t out_total;          /* output queued on all connections */
 	sd_event_source *stall_timer;
+	sd_event_source *idle_timer;
 	unsigned n_connections;
 	VarlinkServerStats stats;
 };
@@ -104,6 +106,8 @@ static void call_end(VarlinkCall *call)
 	void (*cb)(VarlinkCall *c, void *userdata) = call->disconnect_cb;
 
 	call->disconnect_cb = NULL;
+	if (call->conn)
+		call->conn->last_active = now_usec(CLOCK_MONOTONIC);
 	if (call->conn && call->conn->call == call)
 		call->conn->call = NULL;
 	if (cb)
@@ -575,6 +579,8 @@ static int on_connection_io(sd_event_source *src, int fd, uint32_t revents, void
 			c->in_alloc = na;
 		}
 		n = recv(fd, c->in + c->in_size, c->in_alloc - c->in_size, MSG_DONTWAIT);
+		if (n > 0)
+			c->last_active = now_usec(CLOCK_MONOTONIC);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -618,12 +624,80 @@ static unsigned connections_of(VarlinkServer *s, uid_t uid)
 	return n;
 }
 
+/* Nothing going on: no call, nothing to send, no complete message waiting. */
+static bool connection_idle(const Connection *c)
+{
+	return !c->call && c->out_size == 0 && !memchr(c->in, 0, c->in_size);
+}
+
+/* The idle connection that has waited longest, preferring others' to root's (the
+ * list runs newest first: on a tie the older wins). */
+static Connection *idlest(VarlinkServer *s)
+{
+	Connection *best = NULL;
+
+	for (Connection *c = s->connections; c; c = c->next)
+		if (connection_idle(c) &&
+		    (!best || (best->uid == 0 && c->uid != 0) ||
+		     ((best->uid == 0) == (c->uid == 0) && c->last_active <= best->last_active)))
+			best = c;
+	return best;
+}
+
+/* Whether uid may have one more connection: NULL, or which limit it is over. Root
+ * has slots of its own and no per-uid limit, so no other user can lock it out. */
+static const char *admission(VarlinkServer *s, uid_t uid)
+{
+	const VarlinkLimits *l = &s->limits;
+	unsigned others = s->n_connections - connections_of(s, 0);
+
+	if (uid == 0) {
+		Connection *c;
+
+		if (s->n_connections < l->max_connections)
+			return NULL;
+		/* all taken: root gets the slot of the client idle longest */
+		c = idlest(s);
+		if (!c)
+			return "total";
+		s->stats.n_idle++;
+		connection_close(c, "idle, its slot given to root");
+		return NULL;
+	}
+	if (s->n_connections >= l->max_connections ||
+	    others >= l->max_connections - MIN(l->reserved_for_root, l->max_connections))
+		return "total";
+	if (connections_of(s, uid) >= l->max_connections_per_uid)
+		return "per-uid";
+	return NULL;
+}
+
+/* A refused client is told why, as the answer to whatever it asks first. */
+static void refuse(VarlinkServer *s, int cfd, uid_t uid, const char *limit)
+{
+	s->stats.n_refused++;
+	log_debug("varlink: refusing a connection of uid %u: %s limit reached", (unsigned)uid,
+		  limit);
+	if (s->limits.refused_error) {
+		_cleanup_free_ char *text = NULL;
+		json_t *m = json_pack("{s:s,s:{s:s}}", "error", s->limits.refused_error,
+				      "parameters", "limit", limit);
+
+		text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+		json_decref(m);
+		if (text)
+			(void)send(cfd, text, strlen(text) + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	close(cfd);
+}
+
 /* Serve cfd (connected, ours to close): -EBUSY over a connection limit, -ENOTCONN
  * if its peer cannot be told. */
 static int connection_add(VarlinkServer *s, int cfd)
 {
 	struct ucred cred = {};
 	socklen_t l = sizeof(cred);
+	const char *over;
 	Connection *c;
 	int r;
 
@@ -631,12 +705,9 @@ static int connection_add(VarlinkServer *s, int cfd)
 		close(cfd);
 		return -ENOTCONN;
 	}
-	if (s->n_connections >= s->limits.max_connections ||
-	    connections_of(s, cred.uid) >= s->limits.max_connections_per_uid) {
-		s->stats.n_refused++;
-		log_debug("varlink: refusing a connection of uid %u: limit reached",
-			  (unsigned)cred.uid);
-		close(cfd);
+	over = admission(s, cred.uid);
+	if (over) {
+		refuse(s, cfd, cred.uid, over);
 		return -EBUSY;
 	}
 	c = calloc(1, sizeof(*c));
@@ -647,6 +718,7 @@ static int connection_add(VarlinkServer *s, int cfd)
 	c->server = s;
 	c->fd = cfd;
 	c->uid = cred.uid;
+	c->last_active = now_usec(CLOCK_MONOTONIC);
 	r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
 	if (r < 0) {
 		close(cfd);
@@ -657,6 +729,22 @@ static int connection_add(VarlinkServer *s, int cfd)
 	LIST_PREPEND(s->connections, c);
 	s->n_connections++;
 	s->stats.n_accepted++;
+	return 0;
+}
+
+/* Connections idle longer than idle_usec are closed: a slot is not held forever. */
+static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	VarlinkServer *s = userdata;
+
+	for (Connection *c = s->connections, *next; c; c = next) {
+		next = c->next;
+		if (connection_idle(c) && usec >= c->last_active + s->limits.idle_usec) {
+			s->stats.n_idle++;
+			connection_close(c, "idle");
+		}
+	}
+	(void)sd_event_source_set_time(src, usec + MAX(s->limits.idle_usec / 4, USEC_PER_SEC / 4));
 	return 0;
 }
 
@@ -680,6 +768,17 @@ int varlink_server_new(sd_event *event, const VarlinkServerInfo *info,
 	if (s->limits.stall_usec == 0)
 		s->limits.stall_usec = 10 * USEC_PER_SEC;
 	s->userdata = userdata;
+	if (s->limits.idle_usec > 0) {
+		int r = sd_event_add_time_relative(event, &s->idle_timer, CLOCK_MONOTONIC,
+						   s->limits.idle_usec, 0, on_idle_timer, s);
+
+		if (r < 0) {
+			varlink_server_free(s);
+			return r;
+		}
+		(void)sd_event_source_set_description(s->idle_timer, "varlink-idle");
+		(void)sd_event_source_set_enabled(s->idle_timer, SD_EVENT_ON);
+	}
 	*ret = s;
 	return 0;
 }
@@ -691,6 +790,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s)
 	while (s->connections)
 		connection_close(s->connections, "server shutting down");
 	sd_event_source_disable_unref(s->stall_timer);
+	sd_event_source_disable_unref(s->idle_timer);
 	sd_event_unref(s->event);
 	free(s);
 	return NULL;

@@ -61,6 +61,12 @@ typedef struct VarlinkLimits {
 	size_t max_output;  /* bytes queued for one client; one reply may be larger... */
 	usec_t stall_usec;  /* ...but is then disconnected if unread this long (10 s) */
 	size_t max_output_total; /* bytes queued for all clients (16 x max_output) */
+	unsigned reserved_for_root; /* of max_connections, only uid 0 may use these; root
+				     * has no per-uid limit, and takes the slot of an
+				     * idle client when all are used */
+	usec_t idle_usec;   /* a connection with no call and nothing to send is closed
+			     * after this long (0: never) */
+	const char *refused_error; /* sent to a refused client before the close */
 } VarlinkLimits;
 
 typedef struct VarlinkServerStats {
@@ -68,6 +74,7 @@ typedef struct VarlinkServerStats {
 	uint64_t n_refused;          /* over a connection limit */
 	uint64_t n_protocol_errors;  /* malformed messages: disconnected */
 	uint64_t n_oversized;        /* message or output over its limit: disconnected */
+	uint64_t n_idle;             /* idle too long: disconnected */
 	uint64_t n_calls;
 } VarlinkServerStats;
 

@@ -233,6 +233,11 @@ int error_reply(const Reply *rep, const char *method)
 		log_error("permission denied: %s", method);
 		return EXIT_PERMISSION;
 	}
+	if (strcmp(rep->error, MONITOR_ERROR_TOO_MANY_CONNECTIONS) == 0) {
+		log_error("cnprocd refused the connection: too many connections (%s limit)",
+			  json_string_value(json_object_get(rep->params, "limit")) ?: "?");
+		return EXIT_FAILURE;
+	}
 	if (json_object_size(rep->params) > 0)
 		p = json_dumps(rep->params, JSON_COMPACT);
 	log_error("%s failed: %s%s%s", method, rep->error, p ? " " : "", p ?: "");

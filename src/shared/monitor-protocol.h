@@ -13,6 +13,7 @@
 /* the interface's own errors, declared in io.cnprocd.Monitor.varlink */
 #define MONITOR_ERROR_NO_SUCH_PROCESS MONITOR_INTERFACE ".NoSuchProcess"
 #define MONITOR_ERROR_CONFIG MONITOR_INTERFACE ".ConfigError"
+#define MONITOR_ERROR_TOO_MANY_CONNECTIONS MONITOR_INTERFACE ".TooManyConnections"
 
 /* the errors of the varlink service interface every server implements */
 #define VARLINK_SERVICE_INTERFACE "org.varlink.service"

@@ -358,13 +358,14 @@ static int run_single(void)
 	return rc;
 }
 
-/* Did the server close fd? Only meaningful while we have not asked anything. */
+/* Did the server refuse fd: close it, or say something unasked (the reason it
+ * refused, before the close)? Only meaningful while we have not asked anything. */
 static bool closed_by_peer(int fd)
 {
 	char c;
 	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
 
-	return n == 0 || io_failed(n);
+	return n >= 0 || io_failed(n);
 }
 
 static int run_connections(void)

@@ -1083,7 +1083,8 @@ static void test_print_settings(void)
 static void test_reloadable_keys(void)
 {
 	static const char *const restart[] = { "journal-queue", "varlink-socket",
-					       "varlink-mode", "varlink-group" };
+					       "varlink-mode", "varlink-group",
+					       "varlink-idle-timeout" };
 	size_t n = 0;
 
 	for (size_t i = 0; config_key(i); i++) {
