@@ -627,7 +627,7 @@ static unsigned connections_of(VarlinkServer *s, uid_t uid)
 /* Nothing going on: no call, nothing to send, no complete message waiting. */
 static bool connection_idle(const Connection *c)
 {
-	return !c->call && c->out_size == 0 && !memchr(c->in, 0, c->in_size);
+	return !c->call && c->out_size == 0 && !(c->in_size > 0 && memchr(c->in, 0, c->in_size));
 }
 
 /* The idle connection that has waited longest, preferring others' to root's (the
