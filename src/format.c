@@ -177,7 +177,6 @@ static json_t *json_value(const FieldValue *v)
 	case FV_BOOL:
 		return json_boolean(v->b);
 	case FV_STR:
-	case FV_TEXT:
 		return json_bytes(v->s, v->len);
 	case FV_ARGV:
 		return format_argv_json(v->s, v->len);

@@ -163,8 +163,6 @@ static void journal_field(Record *r, const char *name, const FieldValue *v)
 			record_field(r, "%s=1", name);
 		break;
 	case FV_STR:
-	case FV_TEXT:
-	case FV_ARGV:
 		record_bytes(r, name, v->s, v->len);
 		break;
 	default:
