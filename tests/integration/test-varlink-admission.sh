@@ -41,11 +41,18 @@ grep -q '"ready":true' "$T/sub" || fail "no ready: $(head -c 300 "$T/sub")"
 grep -q "EOF" "$T/sub" && fail "the subscriber was closed as idle"
 pass "a subscriber is never idle"
 
-# a refused client hears why (17 connections of one user)
+# a refused client hears why: a 17th connection of one user
 unprivileged_raw
-as_user 61234:61234 "$T/varlink-raw" "$SOCK" --connections 17 --hold 500 --timeout 1000 \
-	<"$T/getinfo" >"$T/uid" || true
-set -- $(tail -n 1 "$T/uid")
-[ "$2" = 16 ] && [ "$4" = 1 ] || fail "17 of one user: $(tail -n 1 "$T/uid")"
-pass "17 connections of one user: 16 served, 1 refused"
+# (held for less than the idle timeout, which would close them)
+as_user 61234:61234 "$T/varlink-raw" "$SOCK" --connections 16 --hold 900 --timeout 1000 \
+	<"$T/getinfo" >"$T/uid" &
+held=$!
+wait_for "$T/uid" 10 grep -q "^connected 16" "$T/uid" || fail "uid 61234 cannot connect"
+as_user 61234:61234 "$T/varlink-raw" "$SOCK" --expect 1 --timeout 2000 <"$T/getinfo" \
+	>"$T/17th" || true
+wait $held
+head -n 1 "$T/17th" |
+	json_has '.error == "io.cnprocd.Monitor.TooManyConnections" and .parameters.limit == "per-uid"' ||
+	fail "the 17th was not told why"
+pass "17th connection of one user: refused and told why (TooManyConnections, per-uid)"
 stop_daemon || fail "daemon did not stop cleanly"
