@@ -7,6 +7,7 @@
 
 #include "fields.h"
 #include "macro.h"
+#include "procfs.h"
 #include "rules.h"
 #include "util.h"
 
@@ -235,6 +236,42 @@ static void get_origin(const EventRecord *rec, FieldOutput out, FieldValue *v)
 	set_str(v, out, proc_origin_to_string(rec->proc->origin));
 }
 
+/* the audit login: absent while unset (4294967295) or unknown */
+static bool login_set(const Process *p)
+{
+	return p->login_known && p->loginuid != (uid_t)-1;
+}
+
+static void get_loginuid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	/* the line shows the number only for a login user without a name */
+	if (login_set(rec->proc) && (out != FIELD_CONSOLE || !rec->login_user))
+		set_uint(v, rec->proc->loginuid);
+}
+
+static void get_login_user(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, rec->login_user);
+}
+
+static void get_session(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (login_set(rec->proc) && rec->proc->sessionid != (uint32_t)-1)
+		set_uint(v, rec->proc->sessionid);
+}
+
+static void get_tty(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, procfs_tty_name(rec->proc->tty_nr, v->buf, sizeof(v->buf)));
+}
+
+static void get_cwd(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	/* on the line where it was read: the exec's */
+	if (out != FIELD_CONSOLE || rec->ev->type == PROC_EV_EXEC)
+		set_str_if(v, rec->proc->cwd);
+}
+
 static void get_start_usec(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
 	if (rec->proc->start_ns == 0)
@@ -353,68 +390,75 @@ static void get_lifetime(const EventRecord *rec, FieldOutput out, FieldValue *v)
 		set_uint(v, rec->lifetime_ns / NSEC_PER_USEC);
 }
 
-/* pos: { console, JSON, journal, Process } */
+/* pos: { console, JSON, journal, Process }, in steps of ten so a field can go
+ * between two others */
 #define POS(c, j, jr, p) { [FIELD_CONSOLE] = c, [FIELD_JSON] = j, [FIELD_JOURNAL] = jr, \
 			   [FIELD_PROCESS] = p }
 #define PROC FIELD_OF_PROCESS
 
 /* In the order of the JSON record. */
 static const RecordField fields[] = {
-	{ "time", NULL, NULL, 0, 0, POS(0, 1, 0, 0), get_time },
-	{ "timestamp_usec", NULL, NULL, 0, 0, POS(0, 2, 0, 0), get_timestamp_usec },
-	{ "event", "CNPROCD_EVENT", "", 0, 0, POS(1, 3, 1, 0), get_event },
-	{ "pid", "CNPROCD_PID", "pid", 0, 0, POS(2, 4, 2, 2), get_pid },
-	{ "tgid", "CNPROCD_TGID", "tgid", 0, 0, POS(3, 5, 3, 0), get_tgid },
-	{ "cpu", NULL, NULL, 0, 0, POS(0, 6, 0, 0), get_cpu },
-	{ "seq", NULL, NULL, 0, 0, POS(0, 7, 0, 0), get_seq },
-	{ "ppid", "CNPROCD_PPID", "ppid", 0, PROC, POS(4, 8, 5, 4), get_ppid },
-	{ "comm", "CNPROCD_COMM", "comm", 0, PROC, POS(7, 9, 8, 5), get_comm },
-	{ "exe", "CNPROCD_EXE", "exe", 0, PROC, POS(9, 10, 9, 6), get_exe },
-	{ "unread", "CNPROCD_UNREAD", NULL, 0, PROC, POS(0, 11, 11, 1), get_unread },
-	{ "kernel_thread", NULL, NULL, 0, PROC, POS(0, 12, 0, 7), get_kernel_thread },
-	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(10, 0, 0, 0), get_argv_unread },
-	{ "argv", "CNPROCD_CMDLINE", "argv", 0, PROC | FIELD_SENSITIVE, POS(11, 13, 10, 8),
+	{ "time", NULL, NULL, 0, 0, POS(0, 10, 0, 0), get_time },
+	{ "timestamp_usec", NULL, NULL, 0, 0, POS(0, 20, 0, 0), get_timestamp_usec },
+	{ "event", "CNPROCD_EVENT", "", 0, 0, POS(10, 30, 10, 0), get_event },
+	{ "pid", "CNPROCD_PID", "pid", 0, 0, POS(20, 40, 20, 20), get_pid },
+	{ "tgid", "CNPROCD_TGID", "tgid", 0, 0, POS(30, 50, 30, 0), get_tgid },
+	{ "cpu", NULL, NULL, 0, 0, POS(0, 60, 0, 0), get_cpu },
+	{ "seq", NULL, NULL, 0, 0, POS(0, 70, 0, 0), get_seq },
+	{ "ppid", "CNPROCD_PPID", "ppid", 0, PROC, POS(40, 80, 50, 40), get_ppid },
+	{ "comm", "CNPROCD_COMM", "comm", 0, PROC, POS(70, 90, 80, 50), get_comm },
+	{ "exe", "CNPROCD_EXE", "exe", 0, PROC, POS(90, 100, 90, 60), get_exe },
+	{ "unread", "CNPROCD_UNREAD", NULL, 0, PROC, POS(0, 110, 110, 10), get_unread },
+	{ "kernel_thread", NULL, NULL, 0, PROC, POS(0, 120, 0, 70), get_kernel_thread },
+	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(100, 0, 0, 0), get_argv_unread },
+	{ "argv", "CNPROCD_CMDLINE", "argv", 0, PROC | FIELD_SENSITIVE, POS(110, 130, 100, 80),
 	  get_argv },
-	{ "argv_truncated", NULL, NULL, 0, PROC | FIELD_SENSITIVE, POS(0, 14, 0, 9),
+	{ "argv_truncated", NULL, NULL, 0, PROC | FIELD_SENSITIVE, POS(0, 140, 0, 90),
 	  get_argv_truncated },
-	{ "uid", NULL, NULL, 0, PROC, POS(0, 15, 0, 10), get_uid },
-	{ "euid", "CNPROCD_UID", "uid", 0, PROC, POS(6, 16, 6, 11), get_euid },
-	{ "gid", NULL, NULL, 0, PROC, POS(0, 17, 0, 12), get_gid },
-	{ "egid", NULL, NULL, 0, PROC, POS(0, 18, 0, 13), get_egid },
-	{ "user", "CNPROCD_USER", "user", 0, PROC, POS(5, 19, 7, 14), get_user },
-	{ "cgroup", "CNPROCD_CGROUP", NULL, 0, PROC, POS(0, 20, 13, 15), get_cgroup },
-	{ "unit", "CNPROCD_UNIT", "unit", 0, PROC, POS(21, 21, 12, 16), get_unit },
-	{ "origin", NULL, NULL, 0, PROC, POS(0, 22, 0, 17), get_origin },
-	{ "start_usec", NULL, NULL, 0, PROC, POS(0, 0, 0, 3), get_start_usec },
-	{ NULL, "CNPROCD_PARENT_COMM", NULL, 0, 0, POS(0, 0, 14, 0), get_parent_comm },
-	{ NULL, "CNPROCD_PARENT_EXE", NULL, 0, 0, POS(0, 0, 15, 0), get_parent_exe },
-	{ "rule", "CNPROCD_RULE", "rule", 0, 0, POS(22, 23, 4, 0), get_rule },
-	{ "priority", NULL, NULL, 0, 0, POS(0, 24, 0, 0), get_priority },
-	{ "parent_pid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 25, 0, 0),
+	{ "uid", NULL, NULL, 0, PROC, POS(0, 150, 0, 100), get_uid },
+	{ "euid", "CNPROCD_UID", "uid", 0, PROC, POS(60, 160, 60, 110), get_euid },
+	{ "gid", NULL, NULL, 0, PROC, POS(0, 170, 0, 120), get_gid },
+	{ "egid", NULL, NULL, 0, PROC, POS(0, 180, 0, 130), get_egid },
+	{ "user", "CNPROCD_USER", "user", 0, PROC, POS(50, 190, 70, 140), get_user },
+	{ "cgroup", "CNPROCD_CGROUP", NULL, 0, PROC, POS(0, 200, 130, 150), get_cgroup },
+	{ "unit", "CNPROCD_UNIT", "unit", 0, PROC, POS(210, 210, 120, 160), get_unit },
+	{ "origin", NULL, NULL, 0, PROC, POS(0, 220, 0, 170), get_origin },
+	{ "loginuid", "CNPROCD_LOGINUID", "login", 0, PROC, POS(64, 221, 131, 171), get_loginuid },
+	{ "login_user", "CNPROCD_LOGIN_USER", "login", 0, PROC, POS(62, 222, 132, 172),
+	  get_login_user },
+	{ "session", "CNPROCD_SESSION", NULL, 0, PROC, POS(0, 223, 133, 173), get_session },
+	{ "tty", "CNPROCD_TTY", "tty", 0, PROC, POS(66, 224, 134, 174), get_tty },
+	{ "cwd", "CNPROCD_CWD", "cwd", 0, PROC, POS(95, 225, 135, 175), get_cwd },
+	{ "start_usec", NULL, NULL, 0, PROC, POS(0, 0, 0, 30), get_start_usec },
+	{ NULL, "CNPROCD_PARENT_COMM", NULL, 0, 0, POS(0, 0, 140, 0), get_parent_comm },
+	{ NULL, "CNPROCD_PARENT_EXE", NULL, 0, 0, POS(0, 0, 150, 0), get_parent_exe },
+	{ "rule", "CNPROCD_RULE", "rule", 0, 0, POS(220, 230, 40, 0), get_rule },
+	{ "priority", NULL, NULL, 0, 0, POS(0, 240, 0, 0), get_priority },
+	{ "parent_pid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 250, 0, 0),
 	  get_parent_pid },
-	{ "parent_tgid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 26, 0, 0),
+	{ "parent_tgid", NULL, NULL, EV(FORK) | EV(COREDUMP), 0, POS(0, 260, 0, 0),
 	  get_parent_tgid },
-	{ NULL, NULL, "parent_thread", EV(FORK), 0, POS(8, 0, 0, 0), get_parent_thread },
-	{ "new_uid", "CNPROCD_NEW_RUID", "ruid", EV(UID), 0, POS(12, 27, 16, 0), get_new_real },
-	{ "new_euid", "CNPROCD_NEW_EUID", "euid", EV(UID), 0, POS(13, 28, 17, 0),
+	{ NULL, NULL, "parent_thread", EV(FORK), 0, POS(80, 0, 0, 0), get_parent_thread },
+	{ "new_uid", "CNPROCD_NEW_RUID", "ruid", EV(UID), 0, POS(120, 270, 160, 0), get_new_real },
+	{ "new_euid", "CNPROCD_NEW_EUID", "euid", EV(UID), 0, POS(130, 280, 170, 0),
 	  get_new_effective },
-	{ "new_gid", "CNPROCD_NEW_RGID", "rgid", EV(GID), 0, POS(14, 29, 18, 0), get_new_real },
-	{ "new_egid", "CNPROCD_NEW_EGID", "egid", EV(GID), 0, POS(15, 30, 19, 0),
+	{ "new_gid", "CNPROCD_NEW_RGID", "rgid", EV(GID), 0, POS(140, 290, 180, 0), get_new_real },
+	{ "new_egid", "CNPROCD_NEW_EGID", "egid", EV(GID), 0, POS(150, 300, 190, 0),
 	  get_new_effective },
-	{ "tracer_pid", NULL, NULL, EV(PTRACE), 0, POS(0, 31, 0, 0), get_tracer_pid },
-	{ "tracer_tgid", "CNPROCD_TRACER_PID", "tracer", EV(PTRACE), 0, POS(16, 32, 20, 0),
+	{ "tracer_pid", NULL, NULL, EV(PTRACE), 0, POS(0, 310, 0, 0), get_tracer_pid },
+	{ "tracer_tgid", "CNPROCD_TRACER_PID", "tracer", EV(PTRACE), 0, POS(160, 320, 200, 0),
 	  get_tracer_tgid },
-	{ "new_comm", NULL, NULL, EV(COMM), 0, POS(0, 33, 0, 0), get_new_comm },
-	{ "exit_code", "CNPROCD_EXIT_CODE", "status", EV(EXIT), 0, POS(19, 34, 21, 0),
+	{ "new_comm", NULL, NULL, EV(COMM), 0, POS(0, 330, 0, 0), get_new_comm },
+	{ "exit_code", "CNPROCD_EXIT_CODE", "status", EV(EXIT), 0, POS(190, 340, 210, 0),
 	  get_exit_code },
-	{ "exit_signal", "CNPROCD_EXIT_SIGNAL", "signal", EV(EXIT), 0, POS(17, 35, 22, 0),
+	{ "exit_signal", "CNPROCD_EXIT_SIGNAL", "signal", EV(EXIT), 0, POS(170, 350, 220, 0),
 	  get_exit_signal },
-	{ "core_dumped", NULL, "core", EV(EXIT), 0, POS(18, 36, 0, 0), get_core_dumped },
-	{ "wait_status", NULL, NULL, EV(EXIT), 0, POS(0, 37, 0, 0), get_wait_status },
-	{ "parent_pid", NULL, NULL, EV(EXIT), 0, POS(0, 38, 0, 0), get_parent_pid },
-	{ "parent_tgid", NULL, NULL, EV(EXIT), 0, POS(0, 39, 0, 0), get_parent_tgid },
+	{ "core_dumped", NULL, "core", EV(EXIT), 0, POS(180, 360, 0, 0), get_core_dumped },
+	{ "wait_status", NULL, NULL, EV(EXIT), 0, POS(0, 370, 0, 0), get_wait_status },
+	{ "parent_pid", NULL, NULL, EV(EXIT), 0, POS(0, 380, 0, 0), get_parent_pid },
+	{ "parent_tgid", NULL, NULL, EV(EXIT), 0, POS(0, 390, 0, 0), get_parent_tgid },
 	{ "lifetime_usec", "CNPROCD_LIFETIME_USEC", "lifetime", EV(EXIT), 0,
-	  POS(20, 40, 23, 0), get_lifetime },
+	  POS(200, 400, 230, 0), get_lifetime },
 };
 
 /* Each output's fields, ordered once: the renderers walk these per record. */
@@ -425,7 +469,7 @@ static void order_fields(FieldOutput out)
 {
 	size_t n = 0;
 
-	for (unsigned pos = 1; pos <= UINT8_MAX && n < ELEMENTSOF(fields); pos++)
+	for (unsigned pos = 1; pos <= UINT16_MAX && n < ELEMENTSOF(fields); pos++)
 		for (size_t i = 0; i < ELEMENTSOF(fields); i++)
 			if (fields[i].pos[out] == pos)
 				order[out][n++] = &fields[i];

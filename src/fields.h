@@ -57,9 +57,8 @@ typedef struct RecordField {
 	const char *label;    /* console label ("" for an unlabelled value) */
 	uint32_t events;      /* event types that carry it (1 << type); 0: every type */
 	unsigned flags;
-	/* place in each output, 1 first; 0: not in that output (the JSON record
-	 * takes the fields in table order) */
-	uint8_t pos[_FIELD_OUTPUT_MAX];
+	/* place in each output, lowest first; 0: not in that output */
+	uint16_t pos[_FIELD_OUTPUT_MAX];
 	/* the value for out; ret is zeroed (FV_ABSENT) before. rec->ev is NULL for
 	 * FIELD_PROCESS */
 	void (*get)(const EventRecord *rec, FieldOutput out, FieldValue *ret);

@@ -21,6 +21,27 @@ static bool arg_needs_quotes(const char *s, size_t len)
 	return false;
 }
 
+/* One word of a line, escaped; in "…" if it has blanks or quotes (or is empty), so
+ * the line still splits where it should. */
+static void fput_word(FILE *f, const char *s, size_t l)
+{
+	if (!arg_needs_quotes(s, l)) {
+		fputs_escaped(f, s, l);
+		return;
+	}
+	fputc('"', f);
+	for (size_t i = 0; i < l; i++) {
+		const char *q = memchr(s + i, '"', l - i);
+		size_t run = q ? (size_t)(q - (s + i)) : l - i;
+
+		fputs_escaped(f, s + i, run);
+		i += run;
+		if (i < l)
+			fputs("\\\"", f);
+	}
+	fputc('"', f);
+}
+
 /* argv the way a shell user would read it: arguments with blanks or quotes in "…" */
 static void fputs_argv(FILE *f, const char *argv, size_t len)
 {
@@ -35,20 +56,7 @@ static void fputs_argv(FILE *f, const char *argv, size_t len)
 
 		if (p != argv)
 			fputc(' ', f);
-		if (arg_needs_quotes(p, l)) {
-			fputc('"', f);
-			for (size_t i = 0; i < l; i++) {
-				const char *q = memchr(p + i, '"', l - i);
-				size_t run = q ? (size_t)(q - (p + i)) : l - i;
-
-				fputs_escaped(f, p + i, run);
-				i += run;
-				if (i < l)
-					fputs("\\\"", f);
-			}
-			fputc('"', f);
-		} else
-			fputs_escaped(f, p, l);
+		fput_word(f, p, l);
 		if (!z)
 			break;
 		p = z + 1;
@@ -91,7 +99,10 @@ static void fput_value(FILE *f, const RecordField *fd, const FieldValue *v)
 		fputs(v->b ? "yes" : "no", f);
 		break;
 	case FV_STR:
-		fputs_escaped(f, v->s, v->len);
+		/* a value with blanks (a directory, a command name) stays one word;
+		 * the empty command name of an unread exec stays as it was */
+		if (v->len > 0)
+			fput_word(f, v->s, v->len);
 		break;
 	case FV_ARGV:
 		fputc('[', f);
@@ -231,9 +242,11 @@ void format_process_console(FILE *f, const Process *p, const char *user, bool re
 	fprintf(f, " origin=%s\n", proc_origin_to_string(p->origin));
 }
 
-json_t *format_process_json(const Process *p, const char *user, bool record_argv)
+json_t *format_process_json(const Process *p, const char *user, const char *login_user,
+			    bool record_argv)
 {
-	const EventRecord rec = { .proc = p, .user = user, .record_argv = record_argv };
+	const EventRecord rec = { .proc = p, .user = user, .login_user = login_user,
+				  .record_argv = record_argv };
 
 	return fields_json(&rec, FIELD_PROCESS);
 }
@@ -255,7 +268,7 @@ static int dump_one(const Process *p, void *userdata)
 		format_process_console(d->f, p, user, d->record_argv);
 		return 0;
 	}
-	o = format_process_json(p, user, d->record_argv);
+	o = format_process_json(p, user, process_login_user((ProcTable *)d->table, p), d->record_argv);
 	/* in the JSON stream, table entries are told from events by this */
 	if (o && json_object_set_new(o, "event", json_string("process")) == 0 &&
 	    (text = json_dumps(o, JSON_COMPACT)))

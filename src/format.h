@@ -19,7 +19,8 @@ json_t *format_event_json(const EventRecord *rec);
 
 void format_process_console(FILE *f, const Process *p, const char *user, bool record_argv);
 /* A table entry, as io.cnprocd.Monitor's Process type. */
-json_t *format_process_json(const Process *p, const char *user, bool record_argv);
+json_t *format_process_json(const Process *p, const char *user, const char *login_user,
+			    bool record_argv);
 
 /* argv as a JSON array of strings (invalid UTF-8 escaped as \xNN). */
 json_t *format_argv_json(const char *argv, size_t len);

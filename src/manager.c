@@ -162,6 +162,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	}
 	pipeline_record(&rec, ev, p, p ? proctable_get(m->table, p->ppid) : NULL,
 			p ? proctable_user_name(m->table, p->euid) : NULL,
+			p ? process_login_user(m->table, p) : NULL,
 			monotonic_to_realtime_usec(ev->timestamp_ns), m->config.record_argv);
 	verdict = pipeline_decide(&m->config, m->need_cmdline, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))

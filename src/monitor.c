@@ -38,7 +38,7 @@ struct Monitor {
 static json_t *process_json(Monitor *mon, const Process *p)
 {
 	return format_process_json(p, proctable_user_name(mon->table, p->euid),
-				   mon->config->record_argv);
+				   process_login_user(mon->table, p), mon->config->record_argv);
 }
 
 static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)

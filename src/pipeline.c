@@ -11,14 +11,15 @@ bool pipeline_is_thread_event(const ProcEvent *ev)
 }
 
 void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
-		     const Process *parent, const char *user, uint64_t realtime_usec,
-		     bool record_argv)
+		     const Process *parent, const char *user, const char *login_user,
+		     uint64_t realtime_usec, bool record_argv)
 {
 	*rec = (EventRecord){
 		.ev = ev,
 		.proc = p,
 		.parent = parent,
 		.user = user,
+		.login_user = login_user,
 		.realtime_usec = realtime_usec,
 		.record_argv = record_argv,
 		.lifetime_ns = LIFETIME_UNKNOWN,

@@ -27,8 +27,8 @@ bool pipeline_is_thread_event(const ProcEvent *ev);
 
 /* Fill the record of ev about p (NULL: untracked) from what the table knows. */
 void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
-		     const Process *parent, const char *user, uint64_t realtime_usec,
-		     bool record_argv);
+		     const Process *parent, const char *user, const char *login_user,
+		     uint64_t realtime_usec, bool record_argv);
 
 /* Whether some rule matches on the command line (it is then built per event). */
 bool pipeline_needs_cmdline(const Config *c);

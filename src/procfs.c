@@ -20,12 +20,30 @@ static const char *line_end(const char *p, const char *end)
 	return nl ? nl : end;
 }
 
+/* The next blank-separated field of a NUL-terminated window as a signed number;
+ * *p moves past it. */
+static int next_number(const char **p, long long *ret)
+{
+	char *end;
+
+	while (**p == ' ')
+		(*p)++;
+	if (**p == 0)
+		return -EBADMSG;
+	errno = 0;
+	*ret = strtoll(*p, &end, 10);
+	if (errno != 0 || end == *p || (*end != ' ' && *end != 0 && *end != '\n'))
+		return -EBADMSG;
+	*p = end;
+	return 0;
+}
+
 int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
 {
-	const char *end = buf + len, *open, *close = NULL;
+	const char *end = buf + len, *open, *close = NULL, *q;
 	char rest[512];
-	unsigned long long starttime;
-	int ppid, pid, n;
+	long long v[19];
+	int pid = 0;
 	char state;
 	size_t l;
 
@@ -40,24 +58,33 @@ int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
 	if (!close)
 		return -EBADMSG;
 
-	/* pid before the '(' */
+	/* "PID (" */
 	l = (size_t)(open - buf);
-	if (l == 0 || l >= 16)
+	if (l < 2 || l >= 16 || buf[l - 1] != ' ')
 		return -EBADMSG;
-	memcpy(rest, buf, l);
-	rest[l] = 0;
-	if (sscanf(rest, "%d %n", &pid, &n) != 1 || rest[n] != 0 || pid <= 0)
+	for (size_t i = 0; i + 1 < l; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -EBADMSG;
+		pid = pid * 10 + (buf[i] - '0');
+	}
+	if (pid <= 0)
 		return -EBADMSG;
 
-	/* fields after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt
-	 * majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
-	 * starttime; copy a bounded NUL-terminated window to scan them */
+	/* after ") ": state, then ppid pgrp session tty_nr tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime cutime cstime priority nice num_threads
+	 * itrealvalue starttime (v[0..18]); sscanf costed more than the read here */
 	l = MIN((size_t)(end - close - 1), sizeof(rest) - 1);
 	memcpy(rest, close + 1, l);
 	rest[l] = 0;
-	if (sscanf(rest,
-		   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &state, &ppid, &starttime) != 3)
+	q = rest;
+	if (q[0] != ' ' || q[1] == 0 || q[1] == ' ' || (q[2] != ' ' && q[2] != 0))
+		return -EBADMSG;
+	state = q[1];
+	q += 2;
+	for (size_t i = 0; i < ELEMENTSOF(v); i++)
+		if (next_number(&q, &v[i]) < 0)
+			return -EBADMSG;
+	if (v[0] < 0 || v[0] > INT_MAX || v[18] < 0)
 		return -EBADMSG;
 
 	memset(ret, 0, sizeof(*ret));
@@ -65,8 +92,9 @@ int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
 	l = MIN((size_t)(close - open - 1), sizeof(ret->comm) - 1);
 	memcpy(ret->comm, open + 1, l);
 	ret->state = state;
-	ret->ppid = ppid;
-	ret->starttime = starttime;
+	ret->ppid = (pid_t)v[0];
+	ret->tty_nr = (unsigned)v[3];
+	ret->starttime = (uint64_t)v[18];
 	return 0;
 }
 
@@ -88,6 +116,41 @@ static int parse_int_field(const char *p, const char *eol, int *ret)
 	memcpy(tmp, p, l);
 	tmp[l] = 0;
 	return sscanf(tmp, "%d", ret) == 1 ? 0 : -EBADMSG;
+}
+
+const char *procfs_tty_name(unsigned tty_nr, char *buf, size_t size)
+{
+	/* the kernel's new_encode_dev(): minor's low byte, major, minor's high bits */
+	unsigned major = (tty_nr >> 8) & 0xfff, minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
+
+	if (tty_nr == 0)
+		return NULL;
+	if (major >= 136 && major <= 143) /* UNIX98 pseudo-terminals */
+		snprintf(buf, size, "pts/%u", (major - 136) * 256 + minor);
+	else if (major == 4 && minor < 64) /* virtual consoles */
+		snprintf(buf, size, "tty%u", minor);
+	else if (major == 4) /* serial ports */
+		snprintf(buf, size, "ttyS%u", minor - 64);
+	else
+		snprintf(buf, size, "%u:%u", major, minor);
+	return buf;
+}
+
+int procfs_parse_id(const char *buf, size_t len, uint32_t *ret)
+{
+	char tmp[16];
+	uint64_t v;
+
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	if (len == 0 || len >= sizeof(tmp))
+		return -EBADMSG;
+	memcpy(tmp, buf, len);
+	tmp[len] = 0;
+	if (parse_uint64(tmp, &v) < 0 || v > UINT32_MAX)
+		return -EBADMSG;
+	*ret = (uint32_t)v;
+	return 0;
 }
 
 int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret)

@@ -18,6 +18,7 @@ typedef struct ProcStat {
 	char comm[16];
 	char state;
 	pid_t ppid;
+	unsigned tty_nr;    /* the controlling terminal's device number, 0 if none */
 	uint64_t starttime; /* clock ticks after boot */
 } ProcStat;
 
@@ -30,6 +31,11 @@ typedef struct ProcStatus {
 
 /* /proc/PID/stat. comm may hold spaces and ')': the last ')' ends it. */
 int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret);
+/* A terminal's name from its device number (stat's tty_nr): "pts/3", "tty1",
+ * "ttyS0", else "MAJOR:MINOR"; NULL for 0 (no terminal). */
+const char *procfs_tty_name(unsigned tty_nr, char *buf, size_t size);
+/* /proc/PID/loginuid and sessionid: one decimal number; (uint32_t)-1 is "unset". */
+int procfs_parse_id(const char *buf, size_t len, uint32_t *ret);
 /* /proc/PID/status: Tgid, PPid, Uid, Gid lines. */
 int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret);
 /* /proc/PID/cgroup: the unified "0::" path, else the v1 "name=systemd" one. */

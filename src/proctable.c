@@ -39,6 +39,8 @@ struct ProcTable {
 	char *const *redact; /* argv patterns (redact.h), owned by the caller */
 	size_t n_redact;
 
+	bool audit;          /* the kernel keeps login uids: /proc/PID/loginuid exists */
+
 	ProcTableStats stats;
 };
 
@@ -74,7 +76,8 @@ static void process_done(Process *p)
 	free(p->argv);
 	free(p->cgroup);
 	free(p->unit);
-	p->exe = p->argv = p->cgroup = p->unit = NULL;
+	free(p->cwd);
+	p->exe = p->argv = p->cgroup = p->unit = p->cwd = NULL;
 	p->argv_len = 0;
 }
 
@@ -101,6 +104,13 @@ int proctable_new(const char *proc_root, size_t max_entries, ProcTable **ret)
 		return -ENOMEM;
 	}
 	t->max_entries = max_entries ?: SIZE_MAX;
+	/* without audit support the file is missing, which would read as "gone" */
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/1/loginuid", t->proc_root);
+		t->audit = access(path, F_OK) == 0;
+	}
 	*ret = t;
 	return 0;
 }
@@ -184,6 +194,8 @@ static Process *process_new(pid_t pid, ProcOrigin origin)
 	p->origin = origin;
 	p->uid = p->euid = (uid_t)-1;
 	p->gid = p->egid = (gid_t)-1;
+	p->loginuid = (uid_t)-1;
+	p->sessionid = (uint32_t)-1;
 	return p;
 }
 
@@ -279,6 +291,13 @@ static int process_inherit(Process *child, const Process *parent)
 	child->gid = parent->gid;
 	child->egid = parent->egid;
 	child->kernel_thread = parent->kernel_thread;
+	/* the audit login, the terminal and the directory are inherited as well */
+	child->loginuid = parent->loginuid;
+	child->sessionid = parent->sessionid;
+	child->login_known = parent->login_known;
+	child->tty_nr = parent->tty_nr;
+	if (parent->cwd && !(child->cwd = strdup(parent->cwd)))
+		return -ENOMEM;
 	if (parent->exe && !(child->exe = strdup(parent->exe)))
 		return -ENOMEM;
 	if (parent->argv_len > 0) {
@@ -304,6 +323,44 @@ static bool same_start(uint64_t a_ns, uint64_t b_ns)
 	return a_ns != 0 && d <= 2 * (NSEC_PER_SEC / 100);
 }
 
+/*
+ * The audit login uid and session of s (its pid and ppid set): a login uid, once
+ * set, is inherited and never changes (only a process with CAP_AUDIT_CONTROL may
+ * reset it), so it is read only while the table knows it unset or not at all -
+ * after a login, each exec costs nothing more.
+ */
+static int read_login(ProcTable *t, int dfd, Process *s)
+{
+	const Process *known = proctable_get(t, s->pid);
+	char buf[32];
+	size_t len;
+	int r;
+
+	/* not applied yet, its fork may still be queued: then its parent knows */
+	if (!known || !known->login_known)
+		known = proctable_get(t, s->ppid);
+	if (known && known->login_known && known->loginuid != (uid_t)-1) {
+		s->loginuid = known->loginuid;
+		s->sessionid = known->sessionid;
+		s->login_known = true;
+		return 0;
+	}
+	if (!t->audit)
+		return 0;
+	r = procfs_read_small_at(dfd, "loginuid", buf, sizeof(buf), &len);
+	if (r < 0)
+		return r;
+	if (procfs_parse_id(buf, len, &s->loginuid) < 0)
+		return 0;
+	s->login_known = true;
+	if (s->loginuid == (uid_t)-1)
+		return 0;
+	/* the session is assigned when the login uid is written */
+	if (procfs_read_small_at(dfd, "sessionid", buf, sizeof(buf), &len) == 0)
+		(void)procfs_parse_id(buf, len, &s->sessionid);
+	return 0;
+}
+
 /* How the caller knows the process's uids and gids; see snapshot_read(). */
 enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
 
@@ -326,7 +383,8 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	ProcStat ps;
 	int r;
 
-	*s = (Process){ .pid = pid, .euid = (uid_t)-1, .egid = (gid_t)-1 };
+	*s = (Process){ .pid = pid, .euid = (uid_t)-1, .egid = (gid_t)-1, .loginuid = (uid_t)-1,
+			.sessionid = (uint32_t)-1 };
 	/* one directory descriptor: all reads below are of the same process */
 	r = dfd = procfs_open_pid(t->proc_root, pid);
 	if (r < 0)
@@ -353,6 +411,9 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	r = procfs_read_link_at(dfd, "exe", &s->exe);
 	if (r == -ENOMEM)
 		goto fail;
+	r = procfs_read_link_at(dfd, "cwd", &s->cwd);
+	if (r == -ENOMEM)
+		goto fail;
 
 	r = procfs_read_small_at(dfd, "stat", buf, sizeof(buf), &len);
 	if (r < 0)
@@ -371,6 +432,10 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	memcpy(s->comm, ps.comm, sizeof(s->comm));
 	s->ppid = ps.ppid;
 	s->state = ps.state;
+	s->tty_nr = ps.tty_nr;
+	r = read_login(t, dfd, s);
+	if (r < 0)
+		goto fail;
 	if (ids == IDS_IF_PARENT) {
 		const Process *pp = proctable_get(t, ps.ppid);
 
@@ -430,6 +495,13 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	p->argv_len = s->argv_len;
 	p->argv_truncated = s->argv_truncated;
 	replace_str(&p->exe, TAKE_PTR(s->exe));
+	replace_str(&p->cwd, TAKE_PTR(s->cwd));
+	p->tty_nr = s->tty_nr;
+	if (s->login_known) {
+		p->loginuid = s->loginuid;
+		p->sessionid = s->sessionid;
+		p->login_known = true;
+	}
 	if (s->euid != (uid_t)-1) {
 		p->uid = s->uid;
 		p->euid = s->euid;
@@ -558,9 +630,15 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 			 * describes the old program, so drop it rather than mislabel */
 			free(p->exe);
 			free(p->argv);
-			p->exe = p->argv = NULL;
+			free(p->cwd);
+			p->exe = p->argv = p->cwd = NULL;
 			p->argv_len = 0;
 			p->argv_truncated = false;
+			/* nor its name: the exec gave it the new program's */
+			memset(p->comm, 0, sizeof(p->comm));
+			/* an unset login uid may have been set just before the exec */
+			if (p->loginuid == (uid_t)-1)
+				p->login_known = false;
 			p->unread = true;
 		} else
 			p->unread = false;
@@ -595,6 +673,12 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 	case PROC_EV_COMM:
 		if (!pid_is_thread_of_other(ev))
 			memcpy(p->comm, ev->comm.comm, sizeof(p->comm));
+		break;
+	case PROC_EV_SID:
+		/* a new session has no controlling terminal (sid events come only when
+		 * a rule or subscriber wants them: an exec reads the terminal anyway) */
+		if (!pid_is_thread_of_other(ev))
+			p->tty_nr = 0;
 		break;
 	case PROC_EV_EXIT:
 		if (!pid_is_thread_of_other(ev) && ev->exit.parent_tgid > 0)
@@ -730,6 +814,12 @@ const char *proctable_user_name(ProcTable *t, uid_t uid)
 	/* cache full: answer, but keep no copy */
 	free(name);
 	return pw ? pw->pw_name : NULL;
+}
+
+const char *process_login_user(ProcTable *t, const Process *p)
+{
+	return p->login_known && p->loginuid != (uid_t)-1 ? proctable_user_name(t, p->loginuid) :
+							    NULL;
 }
 
 char *process_cmdline(const Process *p)

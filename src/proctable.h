@@ -33,6 +33,11 @@ typedef struct Process {
 	gid_t gid, egid;
 	char *cgroup;
 	char *unit;
+	char *cwd;          /* the working directory at exec (or when read); NULL unknown */
+	uid_t loginuid;     /* the audit login uid, (uid_t)-1 unset; valid if login_known */
+	uint32_t sessionid; /* the audit session, (uint32_t)-1 unset */
+	bool login_known;
+	unsigned tty_nr;    /* the controlling terminal (stat's tty_nr), 0 none */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC, the clock of the connector's timestamps */
 	ProcOrigin origin;
 	char state;         /* from the last /proc read */
@@ -122,6 +127,8 @@ int proctable_refresh(ProcTable *t, Process *p);
 
 /* User name of a uid, cached; NULL if it has none. */
 const char *proctable_user_name(ProcTable *t, uid_t uid);
+/* User name of p's audit login uid; NULL if unset or without a name. */
+const char *process_login_user(ProcTable *t, const Process *p);
 
 /* Cmdline rendered as a single string, arguments separated by spaces (not escaped). */
 char *process_cmdline(const Process *p);

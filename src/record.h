@@ -17,6 +17,7 @@ typedef struct EventRecord {
 	const Process *proc;   /* the subject; NULL if not tracked (table full) */
 	const Process *parent; /* its parent if tracked */
 	const char *user;      /* user name of proc's euid, NULL if none */
+	const char *login_user; /* user name of proc's audit login uid, NULL if none */
 	uint64_t lifetime_ns;  /* EXIT only; LIFETIME_UNKNOWN if the start is unknown */
 	uint64_t realtime_usec; /* wall clock of the event */
 	bool record_argv;

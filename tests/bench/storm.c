@@ -457,46 +457,120 @@ static uint64_t thread_cpu_ns(void)
 }
 
 /*
+ * What one exec costs cnprocd in /proc, read by read, in the order and the way
+ * the daemon reads (one directory descriptor, then names relative to it), on a
+ * process nobody has looked up yet. Per step: CPU ns summed over the probes.
+ */
+enum { STEP_DIR, STEP_CMDLINE, STEP_EXE, STEP_CWD, STEP_STAT, STEP_EXE_STAT, STEP_LOGINUID,
+       STEP_CGROUP, STEP_STATUS, STEP_CLOSE, N_STEPS };
+static const char *const step_name[N_STEPS] = {
+	"dir", "cmdline", "exe", "cwd", "stat", "exe_stat", "loginuid", "cgroup", "status", "close",
+};
+
+static bool read_at(int dfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t l;
+
+	if (fd < 0)
+		return false;
+	l = read(fd, buf, size);
+	close(fd);
+	return l > 0;
+}
+
+static bool probe_step(int step, pid_t pid, int *dfd, char *buf, size_t size)
+{
+	struct stat st;
+
+	switch (step) {
+	case STEP_DIR:
+		snprintf(buf, size, "/proc/%d", (int)pid);
+		*dfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return *dfd >= 0;
+	case STEP_CMDLINE:
+		return read_at(*dfd, "cmdline", buf, size);
+	case STEP_EXE:
+		return readlinkat(*dfd, "exe", buf, size) > 0;
+	case STEP_CWD:
+		return readlinkat(*dfd, "cwd", buf, size) > 0;
+	case STEP_STAT:
+		return read_at(*dfd, "stat", buf, size);
+	case STEP_EXE_STAT:
+		return fstatat(*dfd, "exe", &st, 0) == 0;
+	case STEP_LOGINUID:
+		return read_at(*dfd, "loginuid", buf, size) || errno == ENOENT;
+	case STEP_CGROUP:
+		return read_at(*dfd, "cgroup", buf, size);
+	case STEP_STATUS:
+		return read_at(*dfd, "status", buf, size);
+	case STEP_CLOSE:
+		return close(*dfd) == 0;
+	}
+	return false;
+}
+
+/* A program started, its exec done (its close-on-exec pipe reads EOF), kept
+ * alive (sleep) so that every read finds it: this measures the cost, not the
+ * race. */
+static pid_t start_sleeper(void)
+{
+	char c;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		char *av[] = { (char *)"sleep", (char *)"60", NULL };
+
+		close(p[0]);
+		execve("/bin/sleep", av, environ);
+		_exit(127);
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	return pid;
+}
+
+static void stop_sleeper(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
  * What any listener that reads argv from /proc pays per exec, at the least: one
  * open + read + close of /proc/PID/cmdline of a process whose exec just finished
- * (nobody has looked its /proc entries up yet, as in a storm). The program is
- * kept alive (sleep) so that every read finds it: this measures the cost, not
- * the race. The exec is seen done when its close-on-exec pipe reads EOF.
+ * (nobody has looked its /proc entries up yet, as in a storm). Then, on as many
+ * other programs, what each of cnprocd's exec reads costs (see above).
  */
 static int run_probe(void)
 {
 	uint64_t cpu = 0, wall = 0, n_ok = 0, errors = 0;
+	uint64_t step_cpu[N_STEPS] = { 0 }, n_steps_ok = 0;
 	char buf[4096], path[64];
 
 	for (unsigned long i = 0; i < arg.n; i++) {
-		int p[2], fd;
+		int fd;
 		uint64_t c0, c1;
 		double w0, w1;
 		ssize_t l;
-		pid_t pid;
+		pid_t pid = start_sleeper();
 
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return -errno;
-		pid = fork();
-		if (pid < 0) {
-			int r = -errno;
-
-			close(p[0]);
-			close(p[1]);
-			return r;
-		}
-		if (pid == 0) {
-			char *av[] = { (char *)"sleep", (char *)"60", NULL };
-
-			close(p[0]);
-			execve("/bin/sleep", av, environ);
-			_exit(127);
-		}
-		close(p[1]);
-		while ((l = read(p[0], buf, 1)) < 0 && errno == EINTR)
-			;
-		close(p[0]);
-
+		if (pid < 0)
+			return pid;
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 		w0 = now();
 		c0 = thread_cpu_ns();
@@ -513,13 +587,39 @@ static int run_probe(void)
 		} else {
 			errors++;
 		}
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		stop_sleeper(pid);
+	}
+	for (unsigned long i = 0; i < arg.n; i++) {
+		uint64_t t[N_STEPS + 1];
+		bool ok = true;
+		int dfd = -1;
+		pid_t pid = start_sleeper();
+
+		if (pid < 0)
+			return pid;
+		t[0] = thread_cpu_ns();
+		for (int s = 0; s < N_STEPS; s++) {
+			ok = probe_step(s, pid, &dfd, buf, sizeof(buf)) && ok;
+			t[s + 1] = thread_cpu_ns();
+			if (s == STEP_DIR && dfd < 0)
+				break;
+		}
+		if (ok) {
+			for (int s = 0; s < N_STEPS; s++)
+				step_cpu[s] += t[s + 1] - t[s];
+			n_steps_ok++;
+		} else {
+			errors++;
+		}
+		stop_sleeper(pid);
 	}
 	printf("mode=probe probes=%" PRIu64 " errors=%" PRIu64 " cmdline_cpu_ns=%" PRIu64
-	       " cmdline_wall_ns=%" PRIu64 "\n",
-	       n_ok, errors, n_ok ? cpu / n_ok : 0, n_ok ? wall / n_ok : 0);
+	       " cmdline_wall_ns=%" PRIu64 " step_probes=%" PRIu64,
+	       n_ok, errors, n_ok ? cpu / n_ok : 0, n_ok ? wall / n_ok : 0, n_steps_ok);
+	for (int s = 0; s < N_STEPS; s++)
+		printf(" read_%s_ns=%" PRIu64, step_name[s],
+		       n_steps_ok ? step_cpu[s] / n_steps_ok : 0);
+	printf("\n");
 	return n_ok > 0 ? 0 : -ESRCH;
 }
 

@@ -26,6 +26,10 @@ typedef struct FakeProc {
 	const char *cgroup;
 	const char *exe; /* NULL: no exe link (kernel thread, no access) */
 	unsigned long long starttime;
+	unsigned tty_nr;
+	const char *cwd;      /* NULL: no cwd link */
+	const char *loginuid; /* file contents; NULL: no file (no audit) */
+	const char *sessionid;
 } FakeProc;
 
 static inline int make_dir(const char *root, const char *name)
@@ -47,9 +51,9 @@ static inline int fake_proc_add(const char *root, const FakeProc *fp)
 		return -errno;
 
 	n = snprintf(buf, sizeof(buf),
-		     "%d (%s) %c %d 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %llu "
+		     "%d (%s) %c %d 1 1 %u -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %llu "
 		     "2990080 444\n",
-		     (int)fp->pid, fp->comm, fp->state, (int)fp->ppid, fp->starttime);
+		     (int)fp->pid, fp->comm, fp->state, (int)fp->ppid, fp->tty_nr, fp->starttime);
 	if (write_file(dir, "stat", buf, (size_t)n) < 0)
 		return -EIO;
 
@@ -69,10 +73,19 @@ static inline int fake_proc_add(const char *root, const FakeProc *fp)
 	    write_file(dir, "cgroup", fp->cgroup, strlen(fp->cgroup)) < 0)
 		return -EIO;
 
+	if ((fp->loginuid && write_file(dir, "loginuid", fp->loginuid, strlen(fp->loginuid)) < 0) ||
+	    (fp->sessionid && write_file(dir, "sessionid", fp->sessionid, strlen(fp->sessionid)) < 0))
+		return -EIO;
+
 	snprintf(path, sizeof(path), "%s/exe", dir);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	if (fp->exe && symlink(fp->exe, path) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/cwd", dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	if (fp->cwd && symlink(fp->cwd, path) < 0)
 		return -errno;
 	return 0;
 }

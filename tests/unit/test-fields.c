@@ -118,7 +118,7 @@ static void test_documented(void)
 	TS_ASSERT_INT_EQ(missing, 0);
 }
 
-/* Each output has its own order, without gaps or two fields in one place. */
+/* Each output has its own order, with no two fields in one place. */
 static void test_orders(void)
 {
 	for (FieldOutput out = 0; out < _FIELD_OUTPUT_MAX; out++) {
@@ -128,7 +128,7 @@ static void test_orders(void)
 		fs = record_fields(out, &n);
 		TS_ASSERT(n > 10);
 		for (size_t i = 0; i < n; i++)
-			TS_ASSERT_INT_EQ(fs[i]->pos[out], i + 1);
+			TS_ASSERT(fs[i]->pos[out] > (i > 0 ? fs[i - 1]->pos[out] : 0));
 		for (size_t i = 0; i < n; i++) {
 			TS_ASSERT(fs[i]->get);
 			if (out == FIELD_JSON || out == FIELD_PROCESS)

@@ -39,6 +39,9 @@
 #define CG_SESSION "0::/user.slice/user-0.slice/session-3.scope\n"
 #define CG_FIXTURE "0::/system.slice/cnproc-fixture.service\n"
 #define REC_ARGV "cnproc-record\0tests/data\0"
+/* pts/3: major 136, minor 3 */
+#define PTS3 ((136U << 8) | 3U)
+#define LOGIN_ROOT .loginuid = "0", .sessionid = "3"
 #define SH_ARGV "sh\0-c\0echo \"hi there\" \x1b[31m \xff\0--password=hunter2\0x\0"
 
 /* /proc as it was (start times in clock ticks: the events are at about 57858);
@@ -46,16 +49,18 @@
 static const FakeProc procs[] = {
 	{ .pid = 1, .comm = "systemd", .state = 'S', .ppid = 0, .argv = "/sbin/init\0",
 	  .argv_len = 11, .cgroup = "0::/init.scope\n", .exe = "/usr/lib/systemd/systemd",
-	  .starttime = 10 },
+	  .starttime = 10, .cwd = "/", .loginuid = "4294967295", .sessionid = "4294967295" },
 	{ .pid = RECORDER, .comm = "cnproc-record", .state = 'S', .ppid = 1,
 	  .argv = REC_ARGV, .argv_len = sizeof(REC_ARGV) - 1, .cgroup = CG_SESSION,
-	  .exe = "/usr/libexec/cnproc-record", .starttime = 57850 },
+	  .exe = "/usr/libexec/cnproc-record", .starttime = 57850, .tty_nr = PTS3,
+	  .cwd = "/root", LOGIN_ROOT },
 	{ .pid = DRIVER, .comm = "cnproc-fixture", .state = 'S', .ppid = RECORDER,
 	  .argv = REC_ARGV, .argv_len = sizeof(REC_ARGV) - 1, .cgroup = CG_FIXTURE,
-	  .exe = "/usr/libexec/cnproc-record", .starttime = 57853 },
+	  .exe = "/usr/libexec/cnproc-record", .starttime = 57853, .tty_nr = PTS3,
+	  .cwd = "/root", LOGIN_ROOT },
 	{ .pid = 4692, .comm = "sh", .state = 'R', .ppid = DRIVER, .argv = SH_ARGV,
 	  .argv_len = sizeof(SH_ARGV) - 1, .cgroup = CG_FIXTURE, .exe = "/usr/bin/dash",
-	  .starttime = 57858 },
+	  .starttime = 57858, .tty_nr = PTS3, .cwd = "/srv/work dir", LOGIN_ROOT },
 	{ .pid = 4693, .comm = "setpriv", .state = 'S', .ppid = DRIVER, .ruid = 65534,
 	  .euid = 65534, .rgid = 65534, .egid = 65534, .argv = "setpriv\0", .argv_len = 8,
 	  .cgroup = CG_FIXTURE, .exe = "/usr/bin/setpriv", .starttime = 57858 },
@@ -173,7 +178,8 @@ static void render(FILE *f, const char *name, Verdict v, const EventRecord *rec)
 	record_discard(&r);
 	fputs("--- process\n", f);
 	if (rec->proc)
-		put_json(f, format_process_json(rec->proc, rec->user, rec->record_argv));
+		put_json(f, format_process_json(rec->proc, rec->user, rec->login_user,
+						rec->record_argv));
 	else
 		fputs("(not in the table)\n", f);
 }
@@ -246,6 +252,7 @@ static void test_pipeline(void)
 		TS_ASSERT(!pipeline_is_thread_event(&ev));
 		pipeline_record(&rec, &ev, p, p ? proctable_get(table, p->ppid) : NULL,
 				p ? proctable_user_name(table, p->euid) : NULL,
+				p ? process_login_user(table, p) : NULL,
 				REALTIME_BASE_USEC + ev.timestamp_ns / 1000, c.record_argv);
 		/* the rate limit's clock: one hour apart at most */
 		v = pipeline_decide(&c, need_cmdline, &rec, 1000 * USEC_PER_SEC + i);

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Who ran it and from where: the audit login uid and session (a login writes
+# /proc/self/loginuid after its fork, before the shell's exec), inherited by every
+# descendant and kept across su; the controlling terminal (a pty from script(1)),
+# gone after setsid; the working directory at exec, blanks and all.
+. "$TEST_LIB"
+require_root
+need script setsid su
+
+[ "$(cat /proc/self/loginuid 2>/dev/null)" = 4294967295 ] ||
+	skip "this test's own login uid is set already ($(cat /proc/self/loginuid 2>/dev/null)): it cannot play a login"
+# bin (uid 2) logs in: a user every Debian system has, and not the one su becomes
+login_uid=2
+login_name=$(getent passwd "$login_uid" | cut -d: -f1)
+[ -n "$login_name" ] || skip "uid $login_uid has no name here"
+
+M="cnprocd-login-$$"
+cat >"$T/cnprocd.conf" <<CONF
+[cnprocd]
+default-action = ignore
+rate-limit = none
+
+[rule marked]
+cmdline = "*$M*"
+CONF
+
+start_daemon --json -c "$T/cnprocd.conf"
+
+# record EVENT TAG: the JSON record of the marked process's event (sh ... MARKER;
+# not this test's own jq, whose arguments hold the marker too)
+record() {
+	complete_lines "$T/out" | jq -c --arg m "$M-$2" \
+		"select(.event == \"$1\" and .argv[0] == \"sh\" and .argv[-1] == \$m)"
+}
+# expect EVENT TAG FILTER: that record comes (10 s at most) and matches FILTER
+expect() {
+	_i=0
+	while [ $_i -lt 100 ] && [ -z "$(record "$1" "$2")" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	record "$1" "$2" | json_has "$3" || fail "$1 of $2: not $3"
+}
+
+# the login: write the login uid, then exec the "shell" that runs the rest
+sh -c "echo $login_uid >/proc/self/loginuid && exec sh -c '
+	sh -c \"sleep 0.3\" $M-shell-child
+	su -s /bin/sh nobody -c \"sh -c \\\"sleep 0.3\\\" $M-su\"
+	sleep 0.3' $M-login" ||
+	fail "could not play a login (writing /proc/self/loginuid)"
+
+expect exec login ".loginuid == $login_uid and .login_user == \"$login_name\" and
+	(.session | type) == \"number\" and .session != 4294967295"
+session=$(record exec login | jq -r .session | head -n 1)
+pass "the login's exec: loginuid $login_uid ($login_name), session $session"
+expect exec shell-child ".loginuid == $login_uid and .session == $session"
+pass "its child inherits login uid and session"
+expect exec su ".user == \"nobody\" and .loginuid == $login_uid and
+	.login_user == \"$login_name\" and .session == $session"
+pass "after su the user is nobody, the login still $login_name"
+
+# not logged in: no login fields at all (the unset value is absent, not a number)
+sh -c 'sleep 0.3' "$M-nologin"
+expect exec nologin '(has("loginuid") or has("login_user") or has("session")) | not'
+pass "without a login: no loginuid, login_user or session"
+
+# a terminal, and none after setsid
+script -qec "sh -c 'sleep 0.3' $M-tty; setsid sh -c 'sleep 0.3' $M-notty" /dev/null \
+	</dev/null >/dev/null 2>&1
+expect exec tty '(.tty | test("^pts/[0-9]+$"))'
+pass "a pty: tty $(record exec tty | jq -r .tty | head -n 1)"
+expect exec notty 'has("tty") | not'
+pass "after setsid: no tty"
+
+# the working directory at exec
+mkdir -p "$T/work dir"
+(cd "$T/work dir" && exec sh -c 'sleep 0.3' "$M-cwd")
+expect exec cwd ".cwd == \"$T/work dir\""
+pass "cwd $T/work dir"
+
+stop_daemon || fail "daemon did not stop cleanly"
