@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fields.h"
 #include "macro.h"
 #include "procfs.h"
@@ -292,6 +294,88 @@ static void get_parent_exe(const EventRecord *rec, FieldOutput out, FieldValue *
 		set_str_if(v, rec->parent->exe);
 }
 
+static void get_process_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, proc_id_format(rec->proc->id, v->buf));
+}
+
+static void get_parent_process_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, proc_id_format(rec->proc->parent_id, v->buf));
+}
+
+static void get_boot_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, rec->boot_id);
+}
+
+/* Ancestors in a record: this many at most, parent first */
+#define RECORD_ANCESTORS_MAX 16
+
+static json_t *ancestor_json(const Process *a)
+{
+	char id[PROC_ID_MAX];
+	const char *sid = proc_id_format(a->id, id);
+
+	return json_pack("{s:i,s:s,s:s?,s:s?}", "pid", (int)a->pid, "comm", a->comm, "exe",
+			 a->exe, "process_id", sid);
+}
+
+/* JSON: [{pid, comm, exe, process_id}...]; elsewhere one readable line,
+ * "bash[4711] < sshd[4700] < systemd[1]", "< ..." when cut */
+static void get_ancestors(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Process *chain[RECORD_ANCESTORS_MAX];
+	size_t n, missing;
+
+	if (!rec->table)
+		return;
+	n = proctable_ancestors(rec->table, rec->proc, chain, ELEMENTSOF(chain), &missing);
+	if (n == 0)
+		return;
+	if (out == FIELD_JSON) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; a && i < n; i++)
+			if (json_array_append_new(a, ancestor_json(chain[i])) < 0)
+				json_decref(TAKE_PTR(a));
+		if (!a)
+			return;
+		v->kind = FV_JSON;
+		v->json = a;
+		return;
+	}
+	{
+		char *text = NULL;
+		size_t size = 0;
+		FILE *f = open_memstream(&text, &size);
+
+		if (!f)
+			return;
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%s[%d]", i ? " < " : "", chain[i]->comm, (int)chain[i]->pid);
+		if (missing > 0)
+			fputs(" < ...", f);
+		if (fclose(f) != 0) {
+			free(text);
+			return;
+		}
+		v->owned = text;
+		set_str(v, out, text);
+	}
+}
+
+static void get_ancestors_cut(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Process *chain[RECORD_ANCESTORS_MAX];
+	size_t missing;
+
+	if (rec->table &&
+	    proctable_ancestors(rec->table, rec->proc, chain, ELEMENTSOF(chain), &missing) > 0 &&
+	    missing > 0)
+		set_bool(v, true);
+}
+
 /* --- what only some events carry --- */
 
 static void get_parent_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
@@ -429,6 +513,13 @@ static const RecordField fields[] = {
 	{ "session", "CNPROCD_SESSION", NULL, 0, PROC, POS(0, 223, 133, 173), get_session },
 	{ "tty", "CNPROCD_TTY", "tty", 0, PROC, POS(66, 224, 134, 174), get_tty },
 	{ "cwd", "CNPROCD_CWD", "cwd", 0, PROC, POS(95, 225, 135, 175), get_cwd },
+	{ "process_id", "CNPROCD_PROCESS_ID", NULL, 0, PROC, POS(0, 226, 136, 176),
+	  get_process_id },
+	{ "parent_process_id", "CNPROCD_PARENT_PROCESS_ID", NULL, 0, PROC, POS(0, 227, 137, 177),
+	  get_parent_process_id },
+	{ "ancestors", "CNPROCD_ANCESTORS", NULL, 0, PROC, POS(0, 228, 138, 0), get_ancestors },
+	{ "ancestors_cut", NULL, NULL, 0, PROC, POS(0, 229, 0, 0), get_ancestors_cut },
+	{ "boot_id", NULL, NULL, 0, 0, POS(0, 25, 0, 0), get_boot_id },
 	{ "start_usec", NULL, NULL, 0, PROC, POS(0, 0, 0, 30), get_start_usec },
 	{ NULL, "CNPROCD_PARENT_COMM", NULL, 0, 0, POS(0, 0, 140, 0), get_parent_comm },
 	{ NULL, "CNPROCD_PARENT_EXE", NULL, 0, 0, POS(0, 0, 150, 0), get_parent_exe },
@@ -503,4 +594,6 @@ void field_value_done(FieldValue *v)
 {
 	free(v->owned);
 	v->owned = NULL;
+	json_decref(v->json);
+	v->json = NULL;
 }

@@ -33,6 +33,7 @@ typedef enum FieldKind {
 	FV_STR,    /* s, len bytes; escaped on the console, as is in the journal */
 	FV_ARGV,   /* s, len bytes of NUL-separated arguments */
 	FV_TEXT,   /* console only: s is printed as it is, without a label */
+	FV_JSON,   /* JSON and Process only: json, a json_t * the renderer takes over */
 } FieldKind;
 
 typedef struct FieldValue {
@@ -44,6 +45,7 @@ typedef struct FieldValue {
 	size_t len;
 	char buf[64];      /* s may point here */
 	char *owned;       /* s may point here: freed after use */
+	void *json;        /* FV_JSON; released after use unless taken */
 } FieldValue;
 
 enum {

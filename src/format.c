@@ -176,9 +176,11 @@ json_t *format_argv_json(const char *argv, size_t len)
 	return a;
 }
 
-static json_t *json_value(const FieldValue *v)
+static json_t *json_value(FieldValue *v)
 {
 	switch (v->kind) {
+	case FV_JSON:
+		return TAKE_PTR(v->json);
 	case FV_NULL:
 		return json_null();
 	case FV_INT:

@@ -91,6 +91,12 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	m->log_level = o->log_level;
 	m->ack_timeout = o->ack_timeout ?: 5 * USEC_PER_SEC;
 	m->output.f = stdout;
+	{
+		sd_id128_t boot;
+
+		if (sd_id128_get_boot(&boot) >= 0)
+			sd_id128_to_string(boot, m->boot_id);
+	}
 	m->config_path = strdup(o->config_path);
 	if (!m->config_path)
 		return log_oom();
@@ -164,6 +170,8 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 			p ? proctable_user_name(m->table, p->euid) : NULL,
 			p ? process_login_user(m->table, p) : NULL,
 			monotonic_to_realtime_usec(ev->timestamp_ns), m->config.record_argv);
+	rec.table = m->table;
+	rec.boot_id = m->boot_id[0] ? m->boot_id : NULL;
 	verdict = pipeline_decide(&m->config, m->need_cmdline, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);
@@ -269,6 +277,8 @@ static void get_stats(Manager *m, DaemonStats *s)
 		.pid_reused = ts->n_reused,
 		.pid_mismatch = ts->n_mismatch,
 		.proc_vanished = ts->n_vanished,
+		.process_id_reads = ts->n_id_reads,
+		.process_id_mispredicted = ts->n_id_mispredicted,
 		.journal_queued = js.queued,
 		.journal_written = js.n_written,
 		.journal_dropped = js.n_dropped,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
 
 #include "conffile.h"
 #include "loss.h"
@@ -40,6 +41,7 @@ typedef struct ManagerOptions {
 
 typedef struct Manager {
 	sd_event *event;
+	char boot_id[SD_ID128_STRING_MAX]; /* in every JSON record; "" unknown */
 	sd_event_source *sigint_src;   /* "cnprocd-sigint" */
 	sd_event_source *sigterm_src;  /* "cnprocd-sigterm" */
 	sd_event_source *sighup_src;   /* "cnprocd-sighup": reload */

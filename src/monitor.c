@@ -116,37 +116,48 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 	return varlink_call_reply_array(call, &f.out);
 }
 
+/* GetProcess names a process by pid, or by process_id (which a reused pid cannot
+ * match); exactly one of them. */
 static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
 {
-	static const VarlinkParam specs[] = { { "pid", JSON_INTEGER, true } };
+	static const VarlinkParam specs[] = {
+		{ "pid", JSON_INTEGER, false },
+		{ "process_id", JSON_STRING, false },
+	};
 	Monitor *mon = userdata;
-	const Process *p, *a;
-	json_int_t pid;
-	json_t *ancestors;
-	size_t missing = 0, bound;
+	const Process *p = NULL, *chain[MAX_ANCESTORS];
+	json_t *jpid, *jid, *ancestors;
+	size_t n, missing;
+	ProcId id;
 
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
-	pid = json_integer_value(json_object_get(params, "pid"));
-	p = pid > 0 && pid <= INT32_MAX ? proctable_get(mon->table, (pid_t)pid) : NULL;
-	if (!p)
-		return varlink_call_error(call, MONITOR_ERROR_NO_SUCH_PROCESS, json_pack("{s:I}", "pid", pid));
+	jpid = json_object_get(params, "pid");
+	jid = json_object_get(params, "process_id");
+	if (!jpid == !jid)
+		return varlink_call_error_invalid_parameter(call, jpid ? "process_id" : "pid");
+	if (jpid) {
+		json_int_t pid = json_integer_value(jpid);
+
+		p = pid > 0 && pid <= INT32_MAX ? proctable_get(mon->table, (pid_t)pid) : NULL;
+		if (!p)
+			return varlink_call_error(call, MONITOR_ERROR_NO_SUCH_PROCESS,
+						  json_pack("{s:I}", "pid", pid));
+	} else {
+		if (proc_id_parse(json_string_value(jid), &id) < 0)
+			return varlink_call_error_invalid_parameter(call, "process_id");
+		p = proctable_get(mon->table, id.pid);
+		if (!p || !proc_id_equal(p->id, id))
+			return varlink_call_error(call, MONITOR_ERROR_NO_SUCH_PROCESS,
+						  json_pack("{s:s}", "process_id",
+							    json_string_value(jid)));
+	}
+	n = proctable_ancestors(mon->table, p, chain, ELEMENTSOF(chain), &missing);
 	ancestors = json_array();
 	if (!ancestors)
 		return -ENOMEM;
-	/* at most MAX_ANCESTORS in the reply, the rest counted; bounded by the table's
-	 * size, as a corrupt parent chain (pid reuse) must not loop */
-	a = p;
-	bound = proctable_size(mon->table);
-	for (size_t i = 0; i < bound && a->ppid > 0 && a->ppid != a->pid; i++) {
-		a = proctable_get(mon->table, a->ppid);
-		if (!a)
-			break;
-		if (i < MAX_ANCESTORS)
-			json_array_append_new(ancestors, process_json(mon, a));
-		else
-			missing++;
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(ancestors, process_json(mon, chain[i]));
 	return varlink_call_reply(call, json_pack("{s:o,s:o,s:b,s:I}", "process",
 						  process_json(mon, p), "ancestors", ancestors,
 						  "ancestors_cut", missing > 0, "ancestors_missing",

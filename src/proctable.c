@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
 #include "procfs.h"
 #include "proctable.h"
 #include "redact.h"
+#include "util.h"
 
 /* argv beyond this is cut (and flagged): bounded memory per process */
 #define ARGV_MAX (128 * 1024)
@@ -41,6 +44,10 @@ struct ProcTable {
 
 	bool audit;          /* the kernel keeps login uids: /proc/PID/loginuid exists */
 
+	unsigned long hz;          /* clock ticks per second, as /proc counts them */
+	bool boot_offset_fixed;
+	uint64_t boot_offset_ns;
+
 	ProcTableStats stats;
 };
 
@@ -48,6 +55,23 @@ void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n)
 {
 	t->redact = patterns;
 	t->n_redact = n;
+}
+
+void proctable_set_boot_offset(ProcTable *t, uint64_t boot_offset_ns)
+{
+	t->boot_offset_fixed = true;
+	t->boot_offset_ns = boot_offset_ns;
+}
+
+static uint64_t boot_offset(const ProcTable *t)
+{
+	uint64_t mono, boot;
+
+	if (t->boot_offset_fixed)
+		return t->boot_offset_ns;
+	mono = now_nsec(CLOCK_MONOTONIC);
+	boot = now_nsec(CLOCK_BOOTTIME);
+	return boot > mono ? boot - mono : 0;
 }
 
 static const char *const origin_table[_PROC_ORIGIN_MAX] = {
@@ -104,6 +128,11 @@ int proctable_new(const char *proc_root, size_t max_entries, ProcTable **ret)
 		return -ENOMEM;
 	}
 	t->max_entries = max_entries ?: SIZE_MAX;
+	{
+		long hz = sysconf(_SC_CLK_TCK);
+
+		t->hz = hz > 0 ? (unsigned long)hz : 100;
+	}
 	/* without audit support the file is missing, which would read as "gone" */
 	{
 		char path[PATH_MAX];
@@ -422,6 +451,7 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	if (r < 0)
 		goto fail;
 	s->start_ns = procfs_ticks_to_monotonic_ns(ps.starttime);
+	s->id = (ProcId){ .pid = pid, .start_ticks = ps.starttime };
 	/* exiting or a zombie: its memory is gone, so an empty cmdline and no exe
 	 * say nothing about what it ran */
 	s->kernel_thread = s->argv_len == 0 && ps.ppid <= 2 && pid != 1 && ps.state != 'Z';
@@ -490,6 +520,11 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	p->kernel_thread = s->kernel_thread;
 	if (p->start_ns == 0)
 		p->start_ns = s->start_ns;
+	/* an id once given is kept: records already carry it */
+	if (!proc_id_known(p->id))
+		p->id = s->id;
+	else if (!proc_id_equal(p->id, s->id))
+		t->stats.n_id_mispredicted++;
 	free(p->argv);
 	p->argv = TAKE_PTR(s->argv);
 	p->argv_len = s->argv_len;
@@ -554,6 +589,38 @@ int proctable_refresh(ProcTable *t, Process *p)
 	return r;
 }
 
+/* The id of a child from its fork event; /proc only near a tick boundary. */
+static void fork_id(ProcTable *t, Process *p, const ProcEvent *ev)
+{
+	_cleanup_free_ char *stat = NULL;
+	bool ambiguous;
+	uint64_t ticks = proc_start_ticks(ev->timestamp_ns, boot_offset(t), t->hz, &ambiguous);
+	ProcStat ps;
+	size_t len;
+
+	p->id = (ProcId){ .pid = p->pid, .start_ticks = ticks };
+	if (!ambiguous)
+		return;
+	/* gone already: nobody will read another tick for it */
+	t->stats.n_id_reads++;
+	if (procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL) == 0 &&
+	    procfs_parse_stat(stat, len, &ps) == 0 &&
+	    same_start(procfs_ticks_to_monotonic_ns(ps.starttime), ev->timestamp_ns))
+		p->id.start_ticks = ps.starttime;
+}
+
+/* The parent of an entry first seen other than by its fork: the one it has now. */
+static void adopt_parent_id(ProcTable *t, Process *p)
+{
+	const Process *parent;
+
+	if (proc_id_known(p->parent_id) || p->ppid <= 0)
+		return;
+	parent = proctable_get(t, p->ppid);
+	if (parent && parent != p)
+		p->parent_id = parent->id;
+}
+
 static bool pid_is_thread_of_other(const ProcEvent *ev)
 {
 	return ev->pid != ev->tgid;
@@ -608,6 +675,8 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 			return p;
 		parent = proctable_get(t, ev->fork.parent_tgid);
 		if (parent) {
+			p->parent_id = parent->id;
+			fork_id(t, p, ev);
 			if (process_inherit(p, parent) < 0)
 				log_oom();
 		} else
@@ -625,6 +694,8 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 			r = snap->result < 0 ? snap->result : snapshot_merge(t, p, &snap->data);
 		else
 			r = proctable_refresh(t, p);
+		if (created)
+			adopt_parent_id(t, p);
 		if (r < 0) {
 			/* gone (or unreadable) already: what fork copied from the parent
 			 * describes the old program, so drop it rather than mislabel */
@@ -656,6 +727,8 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 	 * the entry only carries this event (a leader's exit is removed anyway) */
 	if (created && (ev->type != PROC_EV_EXIT || pid_is_thread_of_other(ev)))
 		p->ephemeral = proctable_refresh(t, p) < 0;
+	if (created)
+		adopt_parent_id(t, p);
 
 	switch (ev->type) {
 	case PROC_EV_UID:
@@ -759,6 +832,10 @@ static int scan(ProcTable *t, bool check_known)
 			continue;
 		added++;
 	}
+	/* parents now that all are in (readdir's order is not the tree's) */
+	for (size_t i = 0; added > 0 && i < t->capacity; i++)
+		if (t->slots[i] && t->slots[i]->origin == PROC_ORIGIN_SCANNED)
+			adopt_parent_id(t, t->slots[i]);
 	log_debug("Scan of %s added %u processes, %zu tracked.", t->proc_root, added, t->n);
 	return (int)added;
 }
@@ -788,6 +865,26 @@ int proctable_resync(ProcTable *t)
 		proctable_remove(t, gone[i]);
 	log_debug("Resync: %d processes added, %zu dropped, %zu tracked.", r, n, t->n);
 	return (int)n;
+}
+
+size_t proctable_ancestors(const ProcTable *t, const Process *p, const Process **ret, size_t max,
+			   size_t *ret_missing)
+{
+	const Process *a = p;
+	size_t n = 0, missing = 0;
+
+	for (size_t i = 0; i < t->n && a->ppid > 0 && a->ppid != a->pid; i++) {
+		a = proctable_get(t, a->ppid);
+		if (!a)
+			break;
+		if (n < max)
+			ret[n++] = a;
+		else
+			missing++;
+	}
+	if (ret_missing)
+		*ret_missing = missing;
+	return n;
 }
 
 const char *proctable_user_name(ProcTable *t, uid_t uid)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "cnproc.h"
+#include "procid.h"
 
 typedef enum ProcOrigin {
 	PROC_ORIGIN_SCANNED,  /* found by a /proc scan, started before we looked */
@@ -39,6 +40,9 @@ typedef struct Process {
 	bool login_known;
 	unsigned tty_nr;    /* the controlling terminal (stat's tty_nr), 0 none */
 	uint64_t start_ns;  /* CLOCK_MONOTONIC, the clock of the connector's timestamps */
+	ProcId id;          /* stable identity (procid.h); unknown until known */
+	ProcId parent_id;   /* the parent's at fork (or when first seen): kept for
+			     * life, also when it is reparented */
 	ProcOrigin origin;
 	char state;         /* from the last /proc read */
 	bool exec_seen;
@@ -58,6 +62,9 @@ typedef struct ProcTableStats {
 	uint64_t n_scans;
 	uint64_t n_mismatch;  /* /proc data discarded: the pid belonged to another process */
 	uint64_t n_reused;    /* stale entries replaced by a new process with their pid */
+	uint64_t n_id_reads;  /* forks whose start tick was read from /proc (ambiguous) */
+	uint64_t n_id_mispredicted; /* start ticks computed at fork that /proc contradicted
+				     * later (the process keeps the computed id) */
 } ProcTableStats;
 
 typedef struct ProcTable ProcTable;
@@ -74,6 +81,9 @@ const ProcTableStats *proctable_stats(const ProcTable *t);
 /* Arguments matching these patterns (see redact.h) are replaced by *** in every
  * command line read from now on. The array must live until changed again. */
 void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n);
+/* CLOCK_BOOTTIME - CLOCK_MONOTONIC for the start ticks of forks (procid.h): by
+ * default read from the clocks at each fork; fixed from now on (tests). */
+void proctable_set_boot_offset(ProcTable *t, uint64_t boot_offset_ns);
 Process *proctable_get(const ProcTable *t, pid_t pid);
 
 /* Walk all entries (order unspecified); stop early if cb returns non-zero. */
@@ -124,6 +134,14 @@ void proctable_remove(ProcTable *t, pid_t pid);
 
 /* Re-read /proc for one entry (exe, argv, ids, cgroup...). -ESRCH when it is gone. */
 int proctable_refresh(ProcTable *t, Process *p);
+
+/*
+ * The chain of parents of p in the table, parent first: up to max into ret, the
+ * number found. *ret_missing: how many more there are (bounded by the table's
+ * size: a parent chain corrupted by pid reuse must not loop).
+ */
+size_t proctable_ancestors(const ProcTable *t, const Process *p, const Process **ret, size_t max,
+			   size_t *ret_missing);
 
 /* User name of a uid, cached; NULL if it has none. */
 const char *proctable_user_name(ProcTable *t, uid_t uid);

@@ -16,6 +16,8 @@ typedef struct EventRecord {
 	const ProcEvent *ev;
 	const Process *proc;   /* the subject; NULL if not tracked (table full) */
 	const Process *parent; /* its parent if tracked */
+	const ProcTable *table; /* for its ancestors; NULL: none in the record */
+	const char *boot_id;   /* this boot's id (128 bits in hex), NULL unknown */
 	const char *user;      /* user name of proc's euid, NULL if none */
 	const char *login_user; /* user name of proc's audit login uid, NULL if none */
 	uint64_t lifetime_ns;  /* EXIT only; LIFETIME_UNKNOWN if the start is unknown */

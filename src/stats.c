@@ -57,6 +57,8 @@ static const StatField stat_fields[] = {
 	COUNT(pid_reused, "CNPROCD_PID_REUSED"),
 	COUNT(pid_mismatch, NULL),
 	COUNT(proc_vanished, NULL),
+	COUNT(process_id_reads, NULL),
+	COUNT(process_id_mispredicted, NULL),
 	COUNT(journal_queued, NULL),
 	COUNT(journal_written, NULL),
 	COUNT(journal_dropped, NULL),

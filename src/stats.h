@@ -30,6 +30,7 @@ typedef struct DaemonStats {
 	uint32_t kernel_filter;         /* types the kernel sends: 1 << ProcEventType */
 	bool kernel_filter_supported, thread_filter, sequence_checked;
 	uint64_t pid_reused, pid_mismatch, proc_vanished;
+	uint64_t process_id_reads, process_id_mispredicted;
 	uint64_t journal_queued, journal_written, journal_dropped, journal_failed;
 	uint64_t varlink_accepted, varlink_refused, varlink_protocol_errors, varlink_oversized,
 		 varlink_idle;

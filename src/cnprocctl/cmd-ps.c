@@ -13,6 +13,7 @@
 #include "cnprocctl.h"
 #include "monitor-protocol.h"
 #include "output.h"
+#include "procid.h"
 #include "util.h"
 
 /* A kernel thread: no executable, an empty command line, a child of kthreadd. */
@@ -179,44 +180,73 @@ static void print_ids(json_t *p, const char *real, const char *effective)
 		fputs("?", stdout);
 }
 
-/* show's argument, a process id; false: it is not one (said) */
-static bool pid_arg(const Args *a, uint64_t *ret)
+/* show's argument: a pid, or a process id "PID@TICKS" (then a process that reused
+ * the pid is not it); into params. false: it is neither (said) */
+static bool show_arg(const Args *a, json_t **ret_params)
 {
-	if (parse_uint64(a->args[0], ret) < 0 || *ret == 0 || *ret > INT64_MAX) {
-		log_error("invalid process id: %s", a->args[0]);
-		return false;
+	uint64_t pid;
+	ProcId id;
+
+	if (parse_uint64(a->args[0], &pid) == 0 && pid > 0 && pid <= INT32_MAX) {
+		if (ret_params)
+			*ret_params = json_pack("{s:I}", "pid", (json_int_t)pid);
+		return true;
 	}
-	return true;
+	if (proc_id_parse(a->args[0], &id) == 0) {
+		if (ret_params)
+			*ret_params = json_pack("{s:s}", "process_id", a->args[0]);
+		return true;
+	}
+	log_error("invalid process: %s (a pid, or a process id such as 4711@123456)",
+		  a->args[0]);
+	return false;
 }
 
 static bool show_check(const Args *a)
 {
-	uint64_t pid;
+	return show_arg(a, NULL);
+}
 
-	return pid_arg(a, &pid);
+static const char *const chain_headers[] = {
+	"PID", "PROCESS ID", "USER", "UNIT", "COMMAND",
+};
+
+/* One row of show's chain of ancestors. */
+static int table_add_ancestor(Table *t, json_t *p)
+{
+	_cleanup_free_ char *cmd = format_command(p, false);
+	int r = 0;
+
+	r |= table_addf(t, "%lld", jnum(p, "pid"));
+	r |= table_add_escaped(t, jstr(p, "process_id") ?: "?");
+	r |= table_add(t, format_user(p));
+	r |= table_add_escaped(t, jstr(p, "unit"));
+	r |= cmd ? table_addf(t, "%s", cmd) : -ENOMEM;
+	return r < 0 ? -ENOMEM : 0;
 }
 
 static int cmd_show(Conn *c, const Args *a)
 {
 	_cleanup_(reply_done) Reply rep = {};
-	_cleanup_(table_done) Table t = { .n_cols = 6, .right = 1 << 0 | 1 << 1 };
+	_cleanup_(table_done) Table t = { .n_cols = 5, .right = 1 << 0 };
 	_cleanup_free_ char *cmd = NULL;
-	json_t *p, *ancestors, *v;
-	uint64_t pid;
-	long long start;
+	json_t *params = NULL, *p, *ancestors, *v;
+	long long start, n;
 	size_t i;
 	int r;
 
-	if (!pid_arg(a, &pid))
+	if (!show_arg(a, &params))
 		return EXIT_USAGE;
-	r = conn_method(c, MONITOR_INTERFACE ".GetProcess",
-			json_pack("{s:I}", "pid", (json_int_t)pid), &rep);
+	if (!params) {
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	r = conn_method(c, MONITOR_INTERFACE ".GetProcess", params, &rep);
 	if (r < 0)
 		return transport_error(c, r);
 	if (rep.error) {
 		if (strcmp(rep.error, MONITOR_ERROR_NO_SUCH_PROCESS) == 0) {
-			log_error("no process %llu in cnprocd's table",
-				  (unsigned long long)pid);
+			log_error("no process %s in cnprocd's table", a->args[0]);
 			return EXIT_FAILURE;
 		}
 		return error_reply(&rep, "GetProcess");
@@ -232,7 +262,9 @@ static int cmd_show(Conn *c, const Args *a)
 		return EXIT_FAILURE;
 	}
 	printf("%-12s%lld\n", "PID:", jnum(p, "pid"));
+	print_field("Process ID:", jstr(p, "process_id") ?: "?");
 	printf("%-12s%lld\n", "PPID:", jnum(p, "ppid"));
+	print_field("Parent ID:", jstr(p, "parent_process_id") ?: "?");
 	printf("%-12s%s%s%s\n", "Command:", cmd,
 	       json_is_true(json_object_get(p, "argv_truncated")) ? " …" : "",
 	       json_is_true(json_object_get(p, "unread")) ?
@@ -252,6 +284,18 @@ static int cmd_show(Conn *c, const Args *a)
 	printf("%-12s", "Group:");
 	print_ids(p, "gid", "egid");
 	fputc('\n', stdout);
+	if (jstr(p, "login_user") || jint(p, "loginuid", &n)) {
+		printf("%-12s", "Login:");
+		if (jstr(p, "login_user"))
+			fput_escaped(stdout, jstr(p, "login_user"));
+		else
+			printf("%lld", n);
+		if (jint(p, "session", &n))
+			printf(" (session %lld)", n);
+		fputc('\n', stdout);
+	}
+	print_field("TTY:", jstr(p, "tty"));
+	print_field("Directory:", jstr(p, "cwd"));
 	print_field("Unit:", jstr(p, "unit"));
 	print_field("Cgroup:", jstr(p, "cgroup"));
 	printf("%-12s", "Started:");
@@ -275,10 +319,10 @@ static int cmd_show(Conn *c, const Args *a)
 		return EXIT_SUCCESS;
 	}
 	printf("Ancestors (parent first):\n");
-	if (table_add_headers(&t, process_headers) < 0)
+	if (table_add_headers(&t, chain_headers) < 0)
 		goto oom;
 	json_array_foreach(ancestors, i, v)
-		if (json_is_object(v) && table_add_process(&t, v, "") < 0)
+		if (json_is_object(v) && table_add_ancestor(&t, v) < 0)
 			goto oom;
 	table_print(&t, stdout, 2);
 	if (json_is_true(json_object_get(rep.params, "ancestors_cut")))
@@ -292,7 +336,7 @@ oom:
 
 const Command command_show = {
 	.name = "show",
-	.usage = "PID",
+	.usage = "PID|PROCESS_ID",
 	.help = "One process and its ancestors",
 	.n_args = 1,
 	.check = show_check,

@@ -66,7 +66,9 @@ expect exec nologin '(has("loginuid") or has("login_user") or has("session")) | 
 pass "without a login: no loginuid, login_user or session"
 
 # a terminal, and none after setsid
-script -qec "sh -c 'sleep 0.3' $M-tty; setsid sh -c 'sleep 0.3' $M-notty" /dev/null \
+# (-w: the shell may exec setsid, which then forks; without waiting, the pty
+# could hang up on the child before it leaves the session)
+script -qec "sh -c 'sleep 0.3' $M-tty; setsid -w sh -c 'sleep 0.3' $M-notty" /dev/null \
 	</dev/null >/dev/null 2>&1
 expect exec tty '(.tty | test("^pts/[0-9]+$"))'
 pass "a pty: tty $(record exec tty | jq -r .tty | head -n 1)"
