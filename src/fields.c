@@ -294,6 +294,40 @@ static void get_parent_exe(const EventRecord *rec, FieldOutput out, FieldValue *
 		set_str_if(v, rec->parent->exe);
 }
 
+/* JSON and Process: ["deleted", "writable-dir"]; elsewhere "deleted writable-dir"
+ * (the console: "deleted,writable-dir", one word) */
+static void get_exe_flags(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	unsigned flags = rec->proc->exe_flags;
+
+	/* on the line of the exec, next to the program it is about */
+	if (flags == 0 || (out == FIELD_CONSOLE && rec->ev->type != PROC_EV_EXEC))
+		return;
+	if (out == FIELD_JSON || out == FIELD_PROCESS) {
+		json_t *a = json_array();
+
+		for (unsigned i = 0; a && i < EXE_FLAG_COUNT; i++)
+			if ((flags & (1U << i)) &&
+			    json_array_append_new(a, json_string(exe_flag_name(i))) < 0)
+				json_decref(TAKE_PTR(a));
+		if (a) {
+			v->kind = FV_JSON;
+			v->json = a;
+		}
+		return;
+	}
+	{
+		FILE *f = fmemopen(v->buf, sizeof(v->buf), "w");
+
+		if (!f)
+			return;
+		exe_flags_print(f, flags, out == FIELD_CONSOLE ? "," : " ");
+		if (fclose(f) != 0)
+			return;
+		set_str(v, out, v->buf);
+	}
+}
+
 static void get_process_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
 	set_str_if(v, proc_id_format(rec->proc->id, v->buf));
@@ -492,6 +526,8 @@ static const RecordField fields[] = {
 	{ "ppid", "CNPROCD_PPID", "ppid", 0, PROC, POS(40, 80, 50, 40), get_ppid },
 	{ "comm", "CNPROCD_COMM", "comm", 0, PROC, POS(70, 90, 80, 50), get_comm },
 	{ "exe", "CNPROCD_EXE", "exe", 0, PROC, POS(90, 100, 90, 60), get_exe },
+	{ "exe_flags", "CNPROCD_EXE_FLAGS", "exe_flags", 0, PROC, POS(92, 105, 95, 65),
+	  get_exe_flags },
 	{ "unread", "CNPROCD_UNREAD", NULL, 0, PROC, POS(0, 110, 110, 10), get_unread },
 	{ "kernel_thread", NULL, NULL, 0, PROC, POS(0, 120, 0, 70), get_kernel_thread },
 	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(100, 0, 0, 0), get_argv_unread },

@@ -20,6 +20,16 @@
 #define ARGV_MAX (128 * 1024)
 #define USER_CACHE_MAX 256
 
+#define DIR_CACHE_MAX 64
+#define DIR_CACHE_TTL_NS NSEC_PER_SEC
+
+typedef struct DirCacheEntry {
+	char *path; /* NULL: free */
+	dev_t dev;
+	bool writable;
+	uint64_t expires_ns;
+} DirCacheEntry;
+
 typedef struct UserCacheEntry {
 	uid_t uid;
 	char *name; /* NULL: uid has no passwd entry */
@@ -43,6 +53,12 @@ struct ProcTable {
 	size_t n_redact;
 
 	bool audit;          /* the kernel keeps login uids: /proc/PID/loginuid exists */
+
+	/* whether a directory programs run from is world-writable, by the exe's
+	 * device and the directory's path: a storm of execs from one directory
+	 * stats it once a second */
+	DirCacheEntry dirs[DIR_CACHE_MAX];
+	size_t next_dir;
 
 	unsigned long hz;          /* clock ticks per second, as /proc counts them */
 	bool boot_offset_fixed;
@@ -148,6 +164,8 @@ ProcTable *proctable_free(ProcTable *t)
 {
 	if (!t)
 		return NULL;
+	for (size_t i = 0; i < DIR_CACHE_MAX; i++)
+		free(t->dirs[i].path);
 	for (size_t i = 0; i < t->capacity; i++)
 		process_free(t->slots[i]);
 	for (size_t i = 0; i < t->n_users; i++)
@@ -320,6 +338,7 @@ static int process_inherit(Process *child, const Process *parent)
 	child->gid = parent->gid;
 	child->egid = parent->egid;
 	child->kernel_thread = parent->kernel_thread;
+	child->exe_flags = parent->exe_flags;
 	/* the audit login, the terminal and the directory are inherited as well */
 	child->loginuid = parent->loginuid;
 	child->sessionid = parent->sessionid;
@@ -390,6 +409,33 @@ static int read_login(ProcTable *t, int dfd, Process *s)
 	return 0;
 }
 
+/* writable-dir for exe (of a file on device dev), through the process's root:
+ * the directory is stat'ed in its mount namespace, at most once a second. */
+static unsigned writable_dir(ProcTable *t, int dfd, const char *exe, dev_t dev)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8];
+	uint64_t now = now_nsec(CLOCK_MONOTONIC);
+	DirCacheEntry *e;
+	struct stat st;
+
+	if (!exe_flags_dir(exe, dir, sizeof(dir)))
+		return 0;
+	for (size_t i = 0; i < DIR_CACHE_MAX; i++) {
+		e = &t->dirs[i];
+		if (e->path && e->dev == dev && e->expires_ns > now && strcmp(e->path, dir) == 0)
+			return e->writable ? EXE_WRITABLE_DIR : 0;
+	}
+	snprintf(path, sizeof(path), "root%s", dir);
+	if (fstatat(dfd, path, &st, 0) < 0)
+		return 0;
+	e = &t->dirs[t->next_dir];
+	t->next_dir = (t->next_dir + 1) % DIR_CACHE_MAX;
+	free(e->path);
+	*e = (DirCacheEntry){ .path = strdup(dir), .dev = dev, .expires_ns = now + DIR_CACHE_TTL_NS,
+			      .writable = exe_flags_from_dir(&st) != 0 };
+	return exe_flags_from_dir(&st);
+}
+
 /* How the caller knows the process's uids and gids; see snapshot_read(). */
 enum { IDS_UNKNOWN, IDS_KNOWN, IDS_IF_PARENT };
 
@@ -405,7 +451,7 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 {
 	struct stat exe_st;
 	_cleanup_close_ int dfd = -1;
-	bool ids_known;
+	bool ids_known, have_st;
 	char buf[8192];
 	size_t len;
 	ProcStatus st;
@@ -474,9 +520,12 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	ids_known = ids == IDS_KNOWN;
 
 	/* fstatat follows the exe link to the file itself, whatever mount namespace
-	 * the process is in */
-	if (!ids_known || !s->exe || fstatat(dfd, "exe", &exe_st, 0) < 0 ||
-	    (exe_st.st_mode & (S_ISUID | S_ISGID))) {
+	 * the process is in (a deleted file and a memfd too) */
+	have_st = s->exe && fstatat(dfd, "exe", &exe_st, 0) == 0;
+	s->exe_flags = exe_flags_from_link(s->exe, have_st ? &exe_st : NULL);
+	if (have_st && !(s->exe_flags & EXE_MEMFD))
+		s->exe_flags |= writable_dir(t, dfd, s->exe, exe_st.st_dev);
+	if (!ids_known || !have_st || (exe_st.st_mode & (S_ISUID | S_ISGID))) {
 		r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
 		if (r < 0)
 			goto fail;
@@ -530,6 +579,7 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	p->argv_len = s->argv_len;
 	p->argv_truncated = s->argv_truncated;
 	replace_str(&p->exe, TAKE_PTR(s->exe));
+	p->exe_flags = s->exe_flags;
 	replace_str(&p->cwd, TAKE_PTR(s->cwd));
 	p->tty_nr = s->tty_nr;
 	if (s->login_known) {
@@ -703,6 +753,7 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 			free(p->argv);
 			free(p->cwd);
 			p->exe = p->argv = p->cwd = NULL;
+			p->exe_flags = 0;
 			p->argv_len = 0;
 			p->argv_truncated = false;
 			/* nor its name: the exec gave it the new program's */

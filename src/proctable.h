@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "cnproc.h"
+#include "exeflags.h"
 #include "procid.h"
 
 typedef enum ProcOrigin {
@@ -35,6 +36,7 @@ typedef struct Process {
 	char *cgroup;
 	char *unit;
 	char *cwd;          /* the working directory at exec (or when read); NULL unknown */
+	unsigned exe_flags; /* exeflags.h, of exe */
 	uid_t loginuid;     /* the audit login uid, (uid_t)-1 unset; valid if login_known */
 	uint32_t sessionid; /* the audit session, (uint32_t)-1 unset */
 	bool login_known;

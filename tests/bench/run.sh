@@ -884,11 +884,11 @@ case " $STORMS " in
 			"(mean of $(kv "$D/probe.out" probes) programs read the moment their exec is done; storm probe)"
 		# what each of cnprocd's exec reads costs, in its order (the README's table)
 		line="exec reads, CPU each:"
-		for step in dir cmdline exe cwd stat exe_stat loginuid cgroup status close; do
+		for step in dir cmdline exe cwd stat exe_stat exe_dir loginuid cgroup status close; do
 			ns=$(kv "$D/probe.out" "read_${step}_ns")
 			[ -n "$ns" ] && line="$line $step $(fmt_us "$(calc "$ns / 1000")"),"
 		done
-		echo "${line%,} (status only for a process whose ids are unknown, loginuid only while unset)"
+		echo "${line%,} (status only for a process whose ids are unknown, loginuid only while unset, exe_dir at most once a second per directory)"
 	else
 		echo "argv floor: not measured: $(head -c 300 "$D/probe.err")"
 	fi

@@ -461,10 +461,10 @@ static uint64_t thread_cpu_ns(void)
  * the daemon reads (one directory descriptor, then names relative to it), on a
  * process nobody has looked up yet. Per step: CPU ns summed over the probes.
  */
-enum { STEP_DIR, STEP_CMDLINE, STEP_EXE, STEP_CWD, STEP_STAT, STEP_EXE_STAT, STEP_LOGINUID,
+enum { STEP_DIR, STEP_CMDLINE, STEP_EXE, STEP_CWD, STEP_STAT, STEP_EXE_STAT, STEP_EXE_DIR, STEP_LOGINUID,
        STEP_CGROUP, STEP_STATUS, STEP_CLOSE, N_STEPS };
 static const char *const step_name[N_STEPS] = {
-	"dir", "cmdline", "exe", "cwd", "stat", "exe_stat", "loginuid", "cgroup", "status", "close",
+	"dir", "cmdline", "exe", "cwd", "stat", "exe_stat", "exe_dir", "loginuid", "cgroup", "status", "close",
 };
 
 static bool read_at(int dfd, const char *name, char *buf, size_t size)
@@ -498,6 +498,8 @@ static bool probe_step(int step, pid_t pid, int *dfd, char *buf, size_t size)
 		return read_at(*dfd, "stat", buf, size);
 	case STEP_EXE_STAT:
 		return fstatat(*dfd, "exe", &st, 0) == 0;
+	case STEP_EXE_DIR: /* writable-dir, uncached: the directory in its mount namespace */
+		return fstatat(*dfd, "root/usr/bin", &st, 0) == 0;
 	case STEP_LOGINUID:
 		return read_at(*dfd, "loginuid", buf, size) || errno == ENOENT;
 	case STEP_CGROUP:

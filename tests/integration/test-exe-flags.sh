@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What exactly ran: exe_flags of a program run from a memfd (fexecve), from a
+# deleted file, from a world-writable directory, with the set-user-ID and the
+# set-group-ID bit; and none for /bin/sh. In JSON, the journal field's text and
+# the varlink Process.
+. "$TEST_LIB"
+require_root
+[ -x "${MEMFD_EXEC:-}" ] || fail "memfd-exec not built"
+
+M="cnprocd-exeflags-$$"
+cat >"$T/cnprocd.conf" <<CONF
+[cnprocd]
+default-action = ignore
+rate-limit = none
+
+[rule marked]
+cmdline = "*$M*"
+CONF
+start_daemon --json -c "$T/cnprocd.conf"
+
+record() {
+	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
+}
+# expect TAG FILTER: the exec record of TAG comes (10 s at most) and matches FILTER
+expect() {
+	_i=0
+	while [ $_i -lt 100 ] && [ -z "$(record "$1")" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	record "$1" | json_has "$2" || fail "exec of $1: not $2"
+}
+
+# fileless
+"$MEMFD_EXEC" /bin/sh sh -c 'sleep 0.5' "$M-memfd"
+rc=$?
+[ $rc = 77 ] && skip "memfd_create or fexecve refused here"
+[ $rc = 0 ] || fail "memfd-exec exited with $rc"
+expect memfd '.exe_flags == ["memfd"] and (.exe | startswith("/memfd:cnprocd-test"))'
+pass "a memfd exec: exe_flags [memfd], exe $(record memfd | jq -r .exe | grep memfd:)"
+
+# deleted before it ran its first instruction
+cp /bin/sh "$T/gone-sh"
+"$MEMFD_EXEC" --unlink "$T/gone-sh" sh -c 'sleep 0.5' "$M-deleted" || fail "--unlink run failed"
+expect deleted ".exe_flags == [\"deleted\"] and .exe == \"$T/gone-sh\""
+pass "a deleted binary: exe_flags [deleted], exe the path it had"
+
+# a world-writable directory, sticky like /tmp
+mkdir "$T/wdir"
+chmod 1777 "$T/wdir"
+cp /bin/sh "$T/wdir/sh"
+"$T/wdir/sh" -c 'sleep 0.5' "$M-wdir"
+expect wdir '.exe_flags == ["writable-dir"]'
+pass "a binary in a world-writable directory: exe_flags [writable-dir]"
+
+# set-ID bits (root runs them: nothing changes but the file's mode)
+cp /bin/sh "$T/suid-sh"
+chmod 4755 "$T/suid-sh"
+cp /bin/sh "$T/sgid-sh"
+chmod 2755 "$T/sgid-sh"
+"$T/suid-sh" -c 'sleep 0.5' "$M-suid"
+"$T/sgid-sh" -c 'sleep 0.5' "$M-sgid"
+expect suid '.exe_flags == ["setuid"]'
+expect sgid '.exe_flags == ["setgid"]'
+pass "set-user-ID and set-group-ID binaries: exe_flags [setuid], [setgid]"
+
+# an ordinary program: none
+/bin/sh -c 'sleep 0.5' "$M-plain"
+expect plain 'has("exe_flags") | not'
+pass "/bin/sh: no exe_flags"
+
+# the varlink Process of a living one
+"$T/wdir/sh" -c 'sleep 3' "$M-live" &
+LIVE=$!
+expect live '.exe_flags == ["writable-dir"]'
+timeout 20 "$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json show "$LIVE" |
+	json_has '.process.exe_flags == ["writable-dir"]' || fail "GetProcess: no exe_flags"
+pass "GetProcess carries exe_flags"
+kill "$LIVE" 2>/dev/null
+wait "$LIVE" 2>/dev/null
+
+stop_daemon || fail "daemon did not stop cleanly"
