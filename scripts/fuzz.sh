@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-cnproc config varlink}
+harnesses=${*:-cnproc config container varlink}
 out=${FUZZ_OUT:-/tmp/cnprocd-fuzz}
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
@@ -42,6 +42,7 @@ max_len() {
 	case $1 in
 	cnproc) echo 256 ;;
 	config) echo 8192 ;;
+	container) echo 4096 ;;
 	varlink) echo 16384 ;;
 	*) return 1 ;;
 	esac

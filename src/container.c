@@ -196,8 +196,10 @@ static bool match_machine(Comp name, Comp child, Container *ret)
 		return false;
 	if (!name_copy(name, true, buf))
 		return false;
-	/* libvirt registers its VMs as "qemu-ID-NAME": that is qemu, on the host */
-	if (strncmp(buf, "qemu-", 5) == 0)
+	/* libvirt registers its VMs as "qemu-ID-NAME": that is qemu, on the host;
+	 * its LXC domains as "lxc-ID-NAME": a container, but not nspawn's, and a
+	 * wrong runtime is worse than none */
+	if (strncmp(buf, "qemu-", 5) == 0 || strncmp(buf, "lxc-", 4) == 0)
 		return false;
 	memcpy(ret->name, buf, sizeof(buf));
 	ret->runtime = "nspawn";
@@ -300,8 +302,7 @@ bool container_from_cgroup(const char *path, Container *ret)
 
 	/* the pod it runs in: the nearest pod above it */
 	for (Comp p = comp_up(path, c); p.s; p = comp_up(path, p))
-		if (p.n <= COMPONENT_MAX &&
-		    (pod_systemd(p, found.pod_uid) || pod_cgroupfs(path, p, found.pod_uid)))
+		if (pod_systemd(p, found.pod_uid) || pod_cgroupfs(path, p, found.pod_uid))
 			break;
 
 	if (ret)

@@ -29,7 +29,8 @@
  *
  * Look-alikes that are outside any container give none: the conmon monitors
  * (libpod-conmon-HEX64.scope, crio-conmon-HEX64.scope), nspawn's supervisor
- * (machine-NAME.scope/supervisor), a libvirt VM's qemu (machine-qemu\x2d...),
+ * (machine-NAME.scope/supervisor), a libvirt VM's qemu (machine-qemu\x2d...)
+ * and libvirt's LXC domains (machine-lxc\x2d..., not nspawn's),
  * LXC's monitor (lxc.monitor.NAME), the docker daemon (docker.service). So does
  * every shape not listed, and every path the kernel would not write: relative,
  * with empty, "." or ".." components. Unknown shapes give no container, never

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "fields.h"
+#include "format.h"
 #include "macro.h"
 #include "procfs.h"
 #include "rules.h"
@@ -328,6 +329,75 @@ static void get_exe_flags(const EventRecord *rec, FieldOutput out, FieldValue *v
 	}
 }
 
+static const Container *container_of(const EventRecord *rec)
+{
+	return rec->proc->container ? &rec->proc->container->c : NULL;
+}
+
+/* JSON and Process: {runtime, id, name, pod_uid}, the ones the path names; the
+ * console: its name, else its id cut as docker ps does */
+static void get_container(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Container *c = container_of(rec);
+	json_t *o;
+
+	if (!c)
+		return;
+	if (out == FIELD_CONSOLE) {
+		snprintf(v->buf, sizeof(v->buf), "%.12s", c->name[0] ? c->name : c->id);
+		set_str(v, out, c->name[0] ? c->name : v->buf);
+		return;
+	}
+	o = json_pack("{s:s}", "runtime", c->runtime);
+	if (o && ((c->id[0] && json_object_set_new(o, "id", json_string(c->id)) < 0) ||
+		  (c->name[0] && json_object_set_new(o, "name",
+						     format_bytes_json(c->name, strlen(c->name))) < 0) ||
+		  (c->pod_uid[0] && json_object_set_new(o, "pod_uid", json_string(c->pod_uid)) < 0)))
+		json_decref(TAKE_PTR(o));
+	if (o) {
+		v->kind = FV_JSON;
+		v->json = o;
+	}
+}
+
+static void get_container_runtime(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Container *c = container_of(rec);
+
+	if (c)
+		set_str(v, out, c->runtime);
+}
+
+static void get_container_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Container *c = container_of(rec);
+
+	if (c && c->id[0])
+		set_str(v, out, c->id);
+}
+
+static void get_container_name(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Container *c = container_of(rec);
+
+	if (c && c->name[0])
+		set_str(v, out, c->name);
+}
+
+static void get_pod_uid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const Container *c = container_of(rec);
+
+	if (c && c->pod_uid[0])
+		set_str(v, out, c->pod_uid);
+}
+
+static void get_ns_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	if (rec->proc->ns_pid > 0)
+		set_int(v, rec->proc->ns_pid);
+}
+
 static void get_process_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
 	set_str_if(v, proc_id_format(rec->proc->id, v->buf));
@@ -351,8 +421,11 @@ static json_t *ancestor_json(const Process *a)
 	char id[PROC_ID_MAX];
 	const char *sid = proc_id_format(a->id, id);
 
-	return json_pack("{s:i,s:s,s:s?,s:s?}", "pid", (int)a->pid, "comm", a->comm, "exe",
-			 a->exe, "process_id", sid);
+	/* names are bytes: encoded as every other string (format_bytes_json) */
+	return json_pack("{s:i,s:o,s:o,s:s?}", "pid", (int)a->pid, "comm",
+			 format_bytes_json(a->comm, strlen(a->comm)), "exe",
+			 a->exe ? format_bytes_json(a->exe, strlen(a->exe)) : json_null(),
+			 "process_id", sid);
 }
 
 /* JSON: [{pid, comm, exe, process_id}...]; elsewhere one readable line,
@@ -543,6 +616,13 @@ static const RecordField fields[] = {
 	{ "cgroup", "CNPROCD_CGROUP", NULL, 0, PROC, POS(0, 200, 130, 150), get_cgroup },
 	{ "unit", "CNPROCD_UNIT", "unit", 0, PROC, POS(210, 210, 120, 160), get_unit },
 	{ "origin", NULL, NULL, 0, PROC, POS(0, 220, 0, 170), get_origin },
+	{ "container", NULL, "container", 0, PROC, POS(212, 215, 0, 165), get_container },
+	{ NULL, "CNPROCD_CONTAINER_RUNTIME", NULL, 0, PROC, POS(0, 0, 125, 0),
+	  get_container_runtime },
+	{ NULL, "CNPROCD_CONTAINER_ID", NULL, 0, PROC, POS(0, 0, 126, 0), get_container_id },
+	{ NULL, "CNPROCD_CONTAINER_NAME", NULL, 0, PROC, POS(0, 0, 127, 0), get_container_name },
+	{ NULL, "CNPROCD_POD_UID", NULL, 0, PROC, POS(0, 0, 128, 0), get_pod_uid },
+	{ "ns_pid", "CNPROCD_NS_PID", "ns_pid", 0, PROC, POS(25, 45, 25, 25), get_ns_pid },
 	{ "loginuid", "CNPROCD_LOGINUID", "login", 0, PROC, POS(64, 221, 131, 171), get_loginuid },
 	{ "login_user", "CNPROCD_LOGIN_USER", "login", 0, PROC, POS(62, 222, 132, 172),
 	  get_login_user },

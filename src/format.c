@@ -142,14 +142,20 @@ void format_event_console(FILE *f, const EventRecord *rec)
 	fputc('\n', f);
 }
 
-static json_t *json_bytes(const char *s, size_t len)
+/* A value as JSON: a string when it is valid UTF-8, else the array of its bytes
+ * as numbers, as journalctl -o json writes such fields. Unambiguous (a string
+ * is always the text itself, "\\x41" four characters) and it round-trips. */
+json_t *format_bytes_json(const char *s, size_t len)
 {
-	_cleanup_free_ char *e = NULL;
+	json_t *a;
 
 	if (utf8_is_valid_n(s, len))
 		return json_stringn(s, len);
-	e = escape_bytes(s, len, true);
-	return e ? json_string(e) : NULL;
+	a = json_array();
+	for (size_t i = 0; a && i < len; i++)
+		if (json_array_append_new(a, json_integer((unsigned char)s[i])) < 0)
+			json_decref(TAKE_PTR(a));
+	return a;
 }
 
 json_t *format_argv_json(const char *argv, size_t len)
@@ -165,7 +171,7 @@ json_t *format_argv_json(const char *argv, size_t len)
 		const char *z = memchr(p, 0, (size_t)(end - p));
 		size_t l = z ? (size_t)(z - p) : (size_t)(end - p);
 
-		if (json_array_append_new(a, json_bytes(p, l)) < 0) {
+		if (json_array_append_new(a, format_bytes_json(p, l)) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -190,7 +196,7 @@ static json_t *json_value(FieldValue *v)
 	case FV_BOOL:
 		return json_boolean(v->b);
 	case FV_STR:
-		return json_bytes(v->s, v->len);
+		return format_bytes_json(v->s, v->len);
 	case FV_ARGV:
 		return format_argv_json(v->s, v->len);
 	default:

@@ -180,6 +180,23 @@ int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret)
 			s.rgid = r;
 			s.egid = e;
 			seen |= 8;
+		} else if (l > 6 && memcmp(p, "NSpid:", 6) == 0) {
+			/* "NSpid:\t4711\t12\t1": outermost first; one level: no other */
+			const char *q = p + 6, *last = NULL;
+			unsigned levels = 0;
+
+			while (q < eol) {
+				while (q < eol && (*q == '\t' || *q == ' '))
+					q++;
+				if (q < eol) {
+					last = q;
+					levels++;
+				}
+				while (q < eol && *q != '\t' && *q != ' ')
+					q++;
+			}
+			if (levels > 1 && parse_int_field(last, eol, &v) == 0 && v > 0)
+				s.ns_pid = v;
 		}
 		p = eol + 1;
 	}

@@ -27,6 +27,8 @@ typedef struct ProcStatus {
 	pid_t ppid;
 	uid_t ruid, euid;
 	gid_t rgid, egid;
+	pid_t ns_pid; /* the innermost pid of NSpid: its pid in its own pid namespace,
+		       * 0 when NSpid has one level (or is missing) */
 } ProcStatus;
 
 /* /proc/PID/stat. comm may hold spaces and ')': the last ')' ends it. */

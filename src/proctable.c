@@ -109,9 +109,39 @@ static size_t slot_of(const ProcTable *t, pid_t pid)
 	       (t->capacity - 1);
 }
 
+static ProcContainer *container_ref(ProcContainer *c)
+{
+	if (c)
+		c->n_ref++;
+	return c;
+}
+
+static void container_unref(ProcContainer *c)
+{
+	if (c && --c->n_ref == 0)
+		free(c);
+}
+
+/* The container cgroup names, if any (NULL on ENOMEM too: no label is better
+ * than failing the read) */
+static ProcContainer *container_of_cgroup(const char *cgroup)
+{
+	Container c;
+	ProcContainer *pc;
+
+	if (!container_from_cgroup(cgroup, &c))
+		return NULL;
+	pc = malloc(sizeof(*pc));
+	if (pc)
+		*pc = (ProcContainer){ .n_ref = 1, .c = c };
+	return pc;
+}
+
 /* Free the strings of p (p itself stays) */
 static void process_done(Process *p)
 {
+	container_unref(p->container);
+	p->container = NULL;
 	free(p->exe);
 	free(p->argv);
 	free(p->cgroup);
@@ -339,6 +369,8 @@ static int process_inherit(Process *child, const Process *parent)
 	child->egid = parent->egid;
 	child->kernel_thread = parent->kernel_thread;
 	child->exe_flags = parent->exe_flags;
+	/* the same container; its pid inside is its own, read at its exec */
+	child->container = container_ref(parent->container);
 	/* the audit login, the terminal and the directory are inherited as well */
 	child->loginuid = parent->loginuid;
 	child->sessionid = parent->sessionid;
@@ -525,7 +557,18 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	s->exe_flags = exe_flags_from_link(s->exe, have_st ? &exe_st : NULL);
 	if (have_st && !(s->exe_flags & EXE_MEMFD))
 		s->exe_flags |= writable_dir(t, dfd, s->exe, exe_st.st_dev);
-	if (!ids_known || !have_st || (exe_st.st_mode & (S_ISUID | S_ISGID))) {
+	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
+	if (r < 0)
+		goto fail;
+	if (procfs_parse_cgroup(buf, len, &s->cgroup) == 0) {
+		r = cgroup_path_to_unit(s->cgroup, &s->unit);
+		if (r == -ENOMEM)
+			goto fail;
+		s->container = container_of_cgroup(s->cgroup);
+	}
+
+	/* status: ids an exec may have changed, or a container's own pid (NSpid) */
+	if (!ids_known || !have_st || (exe_st.st_mode & (S_ISUID | S_ISGID)) || s->container) {
 		r = procfs_read_small_at(dfd, "status", buf, sizeof(buf), &len);
 		if (r < 0)
 			goto fail;
@@ -534,16 +577,8 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 			s->euid = st.euid;
 			s->gid = st.rgid;
 			s->egid = st.egid;
+			s->ns_pid = st.ns_pid;
 		}
-	}
-
-	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
-	if (r < 0)
-		goto fail;
-	if (procfs_parse_cgroup(buf, len, &s->cgroup) == 0) {
-		r = cgroup_path_to_unit(s->cgroup, &s->unit);
-		if (r == -ENOMEM)
-			goto fail;
 	}
 	return 0;
 
@@ -597,7 +632,11 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	if (s->cgroup && !(p->cgroup && strcmp(p->cgroup, s->cgroup) == 0)) {
 		replace_str(&p->cgroup, TAKE_PTR(s->cgroup));
 		replace_str(&p->unit, TAKE_PTR(s->unit));
+		container_unref(p->container);
+		p->container = TAKE_PTR(s->container);
 	}
+	if (s->ns_pid > 0)
+		p->ns_pid = s->ns_pid;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "cnproc.h"
+#include "container.h"
 #include "exeflags.h"
 #include "procid.h"
 
@@ -22,6 +23,12 @@ typedef enum ProcOrigin {
 	PROC_ORIGIN_EVENT,    /* first seen through some other event */
 	_PROC_ORIGIN_MAX,
 } ProcOrigin;
+
+/* A container as its cgroup path names it, shared by the processes in it */
+typedef struct ProcContainer {
+	unsigned n_ref;
+	Container c;
+} ProcContainer;
 
 typedef struct Process {
 	pid_t pid; /* the thread group id: threads are folded into it */
@@ -37,6 +44,8 @@ typedef struct Process {
 	char *unit;
 	char *cwd;          /* the working directory at exec (or when read); NULL unknown */
 	unsigned exe_flags; /* exeflags.h, of exe */
+	ProcContainer *container; /* the container its cgroup names; NULL: none (shared) */
+	pid_t ns_pid;       /* its pid in its own pid namespace, 0 unknown or the same */
 	uid_t loginuid;     /* the audit login uid, (uid_t)-1 unset; valid if login_known */
 	uint32_t sessionid; /* the audit session, (uint32_t)-1 unset */
 	bool login_known;

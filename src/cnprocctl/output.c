@@ -27,9 +27,41 @@ void log_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A value that is not valid UTF-8 comes as the array of its bytes (cnprocd(8)):
+ * its bytes, in a string jansson keeps as they are (escaped when printed). NULL
+ * if v is neither. */
+static json_t *bytes_string(json_t *v)
+{
+	_cleanup_free_ char *b = NULL;
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return NULL;
+	b = malloc(json_array_size(v) + 1);
+	if (!b)
+		return NULL;
+	json_array_foreach(v, i, e) {
+		json_int_t c = json_integer_value(e);
+
+		if (!json_is_integer(e) || c < 0 || c > 255)
+			return NULL;
+		b[i] = (char)c;
+	}
+	return json_stringn_nocheck(b, json_array_size(v));
+}
+
 const char *jstr(json_t *o, const char *key)
 {
-	return json_string_value(json_object_get(o, key));
+	json_t *v = json_object_get(o, key), *s;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	/* decoded once, in place: the object owns the string from now on */
+	s = bytes_string(v);
+	if (!s || json_object_set_new(o, key, s) < 0)
+		return NULL;
+	return json_string_value(s);
 }
 
 bool jint(json_t *o, const char *key, long long *ret)
@@ -150,9 +182,12 @@ void fput_argv(FILE *f, json_t *argv, bool quote)
 	json_t *a;
 
 	json_array_foreach(argv, i, a) {
+		json_t *s = json_is_string(a) ? json_incref(a) : bytes_string(a);
+
 		if (i > 0)
 			fputc(' ', f);
-		fput_arg(f, json_string_value(a) ?: "?", quote);
+		fput_arg(f, json_string_value(s) ?: "?", quote);
+		json_decref(s);
 	}
 }
 

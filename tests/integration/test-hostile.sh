@@ -98,6 +98,12 @@ backslash='lit\x1b\\'
 evil_exec=$(printf 'x\ny\033[7mz\377\tq')
 # comm written to /proc/self/comm
 evil_comm=$(printf '\033]0;t\007\nw\377z')
+# bytes_json STRING: how JSON carries a value that is not valid UTF-8, the array
+# of its bytes (cnprocd(8))
+bytes_json() {
+	printf '%s' "$1" | od -An -v -tu1 | tr -s ' \n' '  ' |
+		sed 's/^ *//; s/ *$//; s/ /,/g; s/^/[/; s/$/]/'
+}
 
 # gen N: exactly N bytes of argv padding laced with escapes, newlines, 0xff, C1
 gen() {
@@ -198,11 +204,11 @@ else
 	bad "ListProcesses: invalid JSON or big argv wrong: $(head -c 300 "$T/list.raw")"
 fi
 
-# comm and exe of the renamed shell are invalid UTF-8: JSON shows them escaped
-want_comm='x\ny\x1b[7mz\xff\tq'
+# comm and exe of the renamed shell are invalid UTF-8: JSON has their bytes
 if ctl show --json "$P_EXEC" >"$T/show.json" 2>"$T/show.err" &&
-	json_has '.process.comm == $c and (.process.exe | startswith($e) and endswith($c))' \
-		--arg c "$want_comm" --arg e "$T/" <"$T/show.json"
+	json_has '.process.comm == $c and .process.exe == $e + $c' \
+		--argjson c "$(bytes_json "$evil_exec")" --argjson e "$(bytes_json "$T/")" \
+		<"$T/show.json"
 then
 	pass "cnprocctl --json show: comm $(jq -c .process.comm "$T/show.json")"
 else
@@ -292,6 +298,7 @@ done
 [ $ok = 1 ] && pass "console argv escaped:" \
 	"$(printf '%s' "$line" | sed 's/.*argv=//' | cut -c 1-200)"
 line=$(grep -a -E "^[0-9-]+ [0-9:.]+ exec +pid=$P_EXEC " "$T/console.out")
+want_comm='x\ny\x1b[7mz\xff\tq'
 case $line in
 *"comm=$want_comm "*) pass "console comm from the file name: comm=$want_comm" ;;
 *) bad "console: comm of $P_EXEC not escaped as $want_comm: $line" ;;
@@ -408,10 +415,10 @@ argv_ok=".event == \"exec\" and .pid == $P_ARGV and
 	.argv[8] == \"\" and .argv[9] == \$backslash and (.argv | length) == 10"
 for f in json.out mon.json; do
 	if json_has "$argv_ok" --arg script "$script" --arg m "$M-argv" --arg forge "$forge" \
-		--arg escapes "$escapes" --arg badutf 'a\xff\xfeb\xc0\x80c\xed\xa0\x80d\xe2\x82' \
+		--arg escapes "$escapes" --argjson badutf "$(bytes_json "$badutf")" \
 		--arg c1 "$c1" --arg backslash "$backslash" <"$T/$f.now"; then
 		pass "$f: argv exact (newline, escapes, C1 as JSON escapes; invalid UTF-8 as" \
-			"\\xNN)"
+			"its bytes; a literal \\x1b stays a string)"
 	else
 		bad "$f: argv of $P_ARGV:" \
 			"$(jq -c "select(.event == \"exec\" and .pid == $P_ARGV) | .argv" \
@@ -420,7 +427,7 @@ for f in json.out mon.json; do
 done
 if json_has ".parameters.event? // {} | $argv_ok" --arg script "$script" --arg m "$M-argv" \
 	--arg forge "$forge" --arg escapes "$escapes" \
-	--arg badutf 'a\xff\xfeb\xc0\x80c\xed\xa0\x80d\xe2\x82' --arg c1 "$c1" \
+	--argjson badutf "$(bytes_json "$badutf")" --arg c1 "$c1" \
 	--arg backslash "$backslash" <"$T/sub.raw.now"; then
 	pass "Subscribe (raw varlink): the same argv"
 else
@@ -428,7 +435,7 @@ else
 		"$(grep -a "\"pid\":$P_ARGV," "$T/sub.raw" | head -c 300)"
 fi
 if json_has ".event == \"comm\" and .pid == $P_COMM and .new_comm == \$c and .comm == \$c" \
-	--arg c '\x1b]0;t\x07\nw\xffz' <"$T/json.out.now"; then
+	--argjson c "$(bytes_json "$evil_comm")" <"$T/json.out.now"; then
 	pass "json: comm event, new_comm" \
 		"$(jq -c "select(.event == \"comm\" and .pid == $P_COMM) | .new_comm" \
 			"$T/json.out")"

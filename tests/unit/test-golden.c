@@ -42,6 +42,7 @@
 /* pts/3: major 136, minor 3 */
 #define PTS3 ((136U << 8) | 3U)
 #define LOGIN_ROOT .loginuid = "0", .sessionid = "3"
+#define DOCKER_ID "0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd"
 #define SH_ARGV "sh\0-c\0echo \"hi there\" \x1b[31m \xff\0--password=hunter2\0x\0"
 
 /* /proc as it was (start times in clock ticks: the events are at about 57858);
@@ -73,7 +74,7 @@ static const FakeProc procs[] = {
 	  .argv_len = 4, .cgroup = CG_FIXTURE, .exe = "/usr/bin/cat", .starttime = 57858 },
 	{ .pid = 4698, .comm = "abort-me", .state = 'D', .ppid = DRIVER,
 	  .argv = "./abort-me\0", .argv_len = 11,
-	  .cgroup = "0::/system.slice/docker-0123abcd.scope\n", .exe = "/tmp/abort-me",
+	  .cgroup = "0::/system.slice/docker-" DOCKER_ID ".scope\n", .exe = "/tmp/abort-me",
 	  .starttime = 57858 },
 };
 
@@ -278,12 +279,89 @@ static void test_pipeline(void)
 	config_done(&c);
 }
 
+/* What a JSON reader gets back from a value: a string's bytes, or the array's. */
+static int decode_bytes(json_t *v, char *buf, size_t size, size_t *ret_len)
+{
+	size_t i;
+	json_t *e;
+
+	if (json_is_string(v)) {
+		if (json_string_length(v) > size)
+			return -E2BIG;
+		memcpy(buf, json_string_value(v), json_string_length(v));
+		*ret_len = json_string_length(v);
+		return 0;
+	}
+	if (!json_is_array(v) || json_array_size(v) > size)
+		return -EINVAL;
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 255)
+			return -EINVAL;
+		buf[i] = (char)json_integer_value(e);
+	}
+	*ret_len = i;
+	return 0;
+}
+
+/* Every byte string survives JSON text and back, and no two encode the same:
+ * the argument "\x41" (four characters) is not the byte 0x41, nor "\xff" 0xff. */
+static void test_json_bytes_round_trip(void)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		bool string; /* encoded as a JSON string (valid UTF-8) */
+	} cases[] = {
+		{ "plain", 5, true },
+		{ "\\x41", 4, true },
+		{ "A", 1, true },
+		{ "\\xff", 4, true },
+		{ "\xff", 1, false },
+		{ "x\xfe\xffy", 4, false },
+		{ "h\xc3\xa9", 3, true },
+		{ "\xc3", 1, false },           /* a cut UTF-8 sequence */
+		{ "\xed\xa0\x80", 3, false }, /* a UTF-16 surrogate, not UTF-8 */
+		{ "\x1b[31m", 5, true },        /* control bytes are valid UTF-8 */
+		{ "a\0b", 3, false },           /* NUL too: no reader cuts it short */
+		{ "", 0, true },
+	};
+	char *texts[ELEMENTSOF(cases)] = {};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		json_t *v = format_bytes_json(cases[i].s, cases[i].len), *back;
+		char buf[64];
+		size_t len = 0;
+
+		TS_ASSERT(v);
+		if (json_is_string(v) != cases[i].string)
+			fprintf(stderr, "case %zu: %s\n", i, json_is_string(v) ? "string" : "array");
+		TS_ASSERT(json_is_string(v) == cases[i].string);
+		texts[i] = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		TS_ASSERT(texts[i]);
+		back = json_loads(texts[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		TS_ASSERT(back);
+		TS_ASSERT_INT_EQ(decode_bytes(back, buf, sizeof(buf), &len), 0);
+		TS_ASSERT_INT_EQ(len, cases[i].len);
+		TS_ASSERT(memcmp(buf, cases[i].s, len) == 0);
+		for (size_t j = 0; j < i; j++)
+			if (cases[j].len != cases[i].len || memcmp(cases[j].s, cases[i].s, len) != 0)
+				TS_ASSERT(strcmp(texts[j], texts[i]) != 0);
+		json_decref(v);
+		json_decref(back);
+	}
+	TS_ASSERT_STR_EQ(texts[4], "[255]");
+	TS_ASSERT_STR_EQ(texts[1], "\"\\\\x41\"");
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		free(texts[i]);
+}
+
 int main(void)
 {
 	/* the console line's time is local time */
 	setenv("TZ", "UTC", 1);
 	tzset();
 	RUN_TEST(test_pipeline);
+	RUN_TEST(test_json_bytes_round_trip);
 	rm_made_roots();
 	return TEST_EXIT();
 }

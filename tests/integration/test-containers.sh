@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Inside what: cgroups with the names real container runtimes give them (docker
+# with either cgroup driver, podman and its conmon, containerd and CRI-O under a
+# Kubernetes pod, systemd-nspawn's payload and supervisor, LXC) are made in this
+# host's own hierarchies (cgroup v2, or on a hybrid host the name=systemd one
+# cnprocd reads, and the unified one too), a child moves itself in and execs:
+# its record names the container, or none where the shape is not a container's.
+# A process in a pid namespace of its own there has ns_pid.
+. "$TEST_LIB"
+require_root
+need unshare
+
+# where cnprocd reads a process's cgroup from: name=systemd on a hybrid or v1 host
+ROOTS=
+if grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/mounts; then
+	ROOTS=/sys/fs/cgroup/systemd
+	grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/mounts && ROOTS="$ROOTS /sys/fs/cgroup/unified"
+elif grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
+	ROOTS=/sys/fs/cgroup
+fi
+[ -n "$ROOTS" ] || skip "no cgroup v2 at /sys/fs/cgroup and no name=systemd hierarchy"
+TOP="/cnprocd-test-$$"
+for r in $ROOTS; do
+	mkdir "$r$TOP" 2>/dev/null || skip "cannot make a cgroup in $r: $(mkdir "$r$TOP" 2>&1)"
+done
+remove_cgroups() {
+	for r in $ROOTS; do
+		[ -d "$r$TOP" ] && find "$r$TOP" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+}
+trap 'remove_cgroups; cleanup' EXIT
+
+M="cnprocd-containers-$$"
+cat >"$T/cnprocd.conf" <<CONF
+[cnprocd]
+default-action = ignore
+rate-limit = none
+
+[rule marked]
+cmdline = "*$M*"
+CONF
+start_daemon --json -c "$T/cnprocd.conf"
+
+# in_cgroup PATH TAG [CMD...]: a child moves itself into PATH (under TOP, in
+# every hierarchy) and execs CMD, by default sh -c 'sleep 0.3' MARKER-TAG
+cat >"$T/in-cgroup.sh" <<'SH'
+path=$1 tag=$2 roots=$3
+shift 3
+for r in $roots; do
+	echo $$ >"$r$path/cgroup.procs" || exit 1
+done
+exec "$@"
+SH
+in_cgroup() {
+	_p="$TOP$1" _tag=$2
+	shift 2
+	for r in $ROOTS; do
+		mkdir -p "$r$_p" || fail "mkdir $r$_p"
+	done
+	if [ $# -eq 0 ]; then
+		set -- sh -c 'sleep 0.3' "$M-$_tag"
+	fi
+	sh "$T/in-cgroup.sh" "$_p" "$_tag" "$ROOTS" "$@" || fail "could not run in $_p"
+}
+record() {
+	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
+}
+expect() {
+	_i=0
+	while [ $_i -lt 100 ] && [ -z "$(record "$1")" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	record "$1" | json_has "$2" || fail "exec of $1: not $2: $(record "$1" | cut -c 1-400)"
+}
+
+ID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ID2=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210
+UID_=1b2c3d4e-5f6a-7b8c-9d0e-1f2a3b4c5d6e
+UID_US=$(echo "$UID_" | tr - _)
+
+in_cgroup "/system.slice/docker-$ID.scope" docker
+expect docker ".container == {runtime: \"docker\", id: \"$ID\"}"
+in_cgroup "/docker/$ID2" docker-cgroupfs
+expect docker-cgroupfs ".container == {runtime: \"docker\", id: \"$ID2\"}"
+in_cgroup "/system.slice/docker-$ID.scope/system.slice/cron.service" docker-nested
+expect docker-nested ".container.id == \"$ID\""
+pass "docker, both drivers, and a service inside a container"
+
+in_cgroup "/machine.slice/libpod-$ID.scope/container" podman
+expect podman ".container == {runtime: \"podman\", id: \"$ID\"}"
+in_cgroup "/machine.slice/libpod-conmon-$ID.scope" conmon
+expect conmon 'has("container") | not'
+pass "podman; its conmon is not in the container"
+
+in_cgroup "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$UID_US.slice/cri-containerd-$ID.scope" k8s
+expect k8s ".container == {runtime: \"containerd\", id: \"$ID\", pod_uid: \"$UID_\"}"
+in_cgroup "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$UID_US.slice/crio-$ID2.scope" crio
+expect crio ".container == {runtime: \"cri-o\", id: \"$ID2\", pod_uid: \"$UID_\"}"
+in_cgroup "/kubepods/burstable/pod$UID_/$ID" k8s-cgroupfs
+expect k8s-cgroupfs ".container == {runtime: \"cri\", id: \"$ID\", pod_uid: \"$UID_\"}"
+pass "Kubernetes: containerd and CRI-O (systemd driver), cgroupfs driver; the pod's uid"
+
+in_cgroup '/machine.slice/machine-web\x2d1.scope/payload' nspawn
+expect nspawn '.container == {runtime: "nspawn", name: "web-1"}'
+in_cgroup '/machine.slice/machine-web\x2d1.scope/supervisor' supervisor
+expect supervisor 'has("container") | not'
+in_cgroup /lxc.payload.db lxc
+expect lxc '.container == {runtime: "lxc", name: "db"}'
+pass "systemd-nspawn by name (its supervisor outside), LXC"
+
+in_cgroup "/system.slice/docker.service" dockerd
+expect dockerd 'has("container") | not'
+in_cgroup "/system.slice/docker-${ID}x.scope" near-miss
+expect near-miss 'has("container") | not'
+pass "the docker daemon's own unit and a near miss: no container"
+
+# a pid namespace of its own inside a container: ns_pid (its pid there is 1)
+if unshare --pid --fork true 2>/dev/null; then
+	in_cgroup "/system.slice/docker-$ID2.scope" pidns unshare --pid --fork \
+		sh -c 'sleep 0.3' "$M-pidns"
+	expect pidns ".container.id == \"$ID2\" and .ns_pid == 1 and .pid != 1"
+	pass "a pid namespace of its own: ns_pid 1, pid $(record pidns | jq "select(.ns_pid) | .pid")"
+else
+	echo "(no pid namespace here: ns_pid not checked)"
+fi
+expect docker 'has("ns_pid") | not'
+
+stop_daemon || fail "daemon did not stop cleanly"
