@@ -63,7 +63,7 @@ static void report_journal_drops(Manager *m)
 
 static void manager_apply_config(Manager *m)
 {
-	m->need_cmdline = pipeline_needs_cmdline(&m->config);
+	m->needs = pipeline_needs(&m->config);
 	m->record_target = log_target_resolve(m->config.log_target);
 	log_setup(m->record_target, m->log_level);
 	if (m->json)
@@ -172,7 +172,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 			monotonic_to_realtime_usec(ev->timestamp_ns), m->config.record_argv);
 	rec.table = m->table;
 	rec.boot_id = m->boot_id[0] ? m->boot_id : NULL;
-	verdict = pipeline_decide(&m->config, m->need_cmdline, &rec, now_usec(CLOCK_MONOTONIC));
+	verdict = pipeline_decide(&m->config, m->needs, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);
 	if (verdict == VERDICT_LOG)

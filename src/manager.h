@@ -72,7 +72,7 @@ typedef struct Manager {
 	bool dump;
 	bool debug_stall;
 	usec_t ack_timeout;
-	bool need_cmdline;       /* some rule matches on cmdline */
+	unsigned needs;          /* pipeline_needs() of the config */
 
 	usec_t start_usec;       /* CLOCK_MONOTONIC */
 	uint64_t n_events[_PROC_EV_MAX];

@@ -23,6 +23,9 @@ struct Subscriber {
 	uint32_t events; /* bit (1 << ProcEventType); 0: all */
 	char *unit, *comm;
 	int64_t uid;     /* -1: any */
+	int64_t loginuid; /* -1: any; LOGIN_UNSET: not logged in */
+	char *container; /* "yes", "no", or a glob on the container's id or name */
+	unsigned exe_flags; /* any of these; 0: any */
 	uint64_t missed;
 	Subscriber *next, *prev;
 };
@@ -207,6 +210,7 @@ static void subscriber_free(Subscriber *s)
 	LIST_REMOVE(s->monitor->subscribers, s);
 	free(s->unit);
 	free(s->comm);
+	free(s->container);
 	free(s);
 }
 
@@ -252,6 +256,9 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		{ "unit", JSON_STRING },
 		{ "uid", JSON_INTEGER },
 		{ "comm", JSON_STRING },
+		{ "loginuid", JSON_INTEGER },
+		{ "container", JSON_STRING },
+		{ "exe_flags", JSON_ARRAY, false, true },
 	};
 	Monitor *mon = userdata;
 	Subscriber *s;
@@ -268,6 +275,7 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	s->monitor = mon;
 	s->call = call;
 	s->uid = -1;
+	s->loginuid = -1;
 	events = json_object_get(params, "events");
 	json_array_foreach(events, i, v) {
 		ProcEventType t = proc_event_type_from_string(json_string_value(v));
@@ -278,12 +286,31 @@ static int subscribe(VarlinkCall *call, json_t *params, unsigned flags, void *us
 		}
 		s->events |= 1U << t;
 	}
+	json_array_foreach(json_object_get(params, "exe_flags"), i, v) {
+		const char *name = json_string_value(v);
+		unsigned f = exe_flag_from_name(name, strlen(name));
+
+		if (!f) {
+			free(s);
+			return varlink_call_error_invalid_parameter(call, "exe_flags");
+		}
+		s->exe_flags |= f;
+	}
 	if ((v = json_object_get(params, "uid")) && json_is_integer(v))
 		s->uid = json_integer_value(v);
+	if ((v = json_object_get(params, "loginuid")) && json_is_integer(v)) {
+		s->loginuid = json_integer_value(v);
+		if (s->loginuid < 0 || s->loginuid > LOGIN_UNSET) {
+			free(s);
+			return varlink_call_error_invalid_parameter(call, "loginuid");
+		}
+	}
 	/* out of memory refuses the call: a filter must never silently widen */
 	if (subscriber_glob(params, "unit", &s->unit) < 0 ||
-	    subscriber_glob(params, "comm", &s->comm) < 0) {
+	    subscriber_glob(params, "comm", &s->comm) < 0 ||
+	    subscriber_glob(params, "container", &s->container) < 0) {
 		free(s->unit);
+		free(s->comm);
 		free(s);
 		return -ENOMEM;
 	}
@@ -309,6 +336,24 @@ static bool subscriber_wants(const Subscriber *s, const EventRecord *rec)
 		return false;
 	if (s->comm && (!p || fnmatch(s->comm, p->comm, 0) != 0))
 		return false;
+	if (s->loginuid >= 0 &&
+	    (!p || !p->login_known ||
+	     (p->loginuid == (uid_t)-1 ? LOGIN_UNSET : (int64_t)p->loginuid) != s->loginuid))
+		return false;
+	if (s->exe_flags && (!p || !(p->exe_flags & s->exe_flags)))
+		return false;
+	if (s->container) {
+		const Container *c = p && p->container ? &p->container->c : NULL;
+
+		if (!p)
+			return false;
+		if (strcmp(s->container, "yes") == 0)
+			return c != NULL;
+		if (strcmp(s->container, "no") == 0)
+			return c == NULL;
+		return c && ((c->id[0] && fnmatch(s->container, c->id, 0) == 0) ||
+			     (c->name[0] && fnmatch(s->container, c->name, 0) == 0));
+	}
 	return true;
 }
 

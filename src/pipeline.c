@@ -4,6 +4,7 @@
 
 #include "macro.h"
 #include "pipeline.h"
+#include "procfs.h"
 
 bool pipeline_is_thread_event(const ProcEvent *ev)
 {
@@ -28,23 +29,30 @@ void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
 		rec->lifetime_ns = ev->timestamp_ns - p->start_ns;
 }
 
-bool pipeline_needs_cmdline(const Config *c)
+unsigned pipeline_needs(const Config *c)
 {
+	unsigned needs = rules_need_ancestors(&c->rules) ? PIPELINE_NEEDS_ANCESTORS : 0;
+
 	for (size_t i = 0; i < c->rules.n; i++)
 		if (c->rules.rules[i]->cmdline.n > 0)
-			return true;
-	return false;
+			needs |= PIPELINE_NEEDS_CMDLINE;
+	return needs;
 }
 
-Verdict pipeline_decide(Config *c, bool need_cmdline, EventRecord *rec, usec_t now)
+Verdict pipeline_decide(Config *c, unsigned needs, EventRecord *rec, usec_t now)
 {
 	const ProcEvent *ev = rec->ev;
 	const Process *p = rec->proc;
 	_cleanup_free_ char *cmdline = NULL;
+	const Process *chain[PIPELINE_ANCESTORS_MAX];
+	const char *anc_comm[PIPELINE_ANCESTORS_MAX], *anc_exe[PIPELINE_ANCESTORS_MAX];
+	char tty[32];
 	MatchInput in = {
 		.type = ev->type,
 		.uid = -1,
 		.gid = -1,
+		.loginuid = -1,
+		.session = -1,
 		.exit_code = -1,
 		.lifetime_usec = UINT64_MAX,
 	};
@@ -58,8 +66,27 @@ Verdict pipeline_decide(Config *c, bool need_cmdline, EventRecord *rec, usec_t n
 		in.cgroup = p->cgroup;
 		in.uid = p->euid == (uid_t)-1 ? -1 : (int64_t)p->euid;
 		in.gid = p->egid == (gid_t)-1 ? -1 : (int64_t)p->egid;
-		if (need_cmdline && p->argv_len > 0)
+		if ((needs & PIPELINE_NEEDS_CMDLINE) && p->argv_len > 0)
 			in.cmdline = cmdline = process_cmdline(p);
+		in.tracked = true;
+		in.tty = procfs_tty_name(p->tty_nr, tty, sizeof(tty));
+		in.cwd = p->cwd;
+		if (p->login_known) {
+			in.loginuid = p->loginuid;
+			in.session = p->loginuid == (uid_t)-1 ? LOGIN_UNSET : p->sessionid;
+		}
+		in.container = p->container ? &p->container->c : NULL;
+		in.exe_flags = p->exe_flags;
+		if ((needs & PIPELINE_NEEDS_ANCESTORS) && rec->table) {
+			in.n_ancestors = proctable_ancestors(rec->table, p, chain, ELEMENTSOF(chain),
+							     NULL);
+			for (size_t i = 0; i < in.n_ancestors; i++) {
+				anc_comm[i] = chain[i]->comm;
+				anc_exe[i] = chain[i]->exe;
+			}
+			in.ancestor_comm = anc_comm;
+			in.ancestor_exe = anc_exe;
+		}
 	}
 	if (rec->parent) {
 		in.parent_comm = rec->parent->comm;

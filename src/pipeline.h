@@ -30,12 +30,19 @@ void pipeline_record(EventRecord *rec, const ProcEvent *ev, const Process *p,
 		     const Process *parent, const char *user, const char *login_user,
 		     uint64_t realtime_usec, bool record_argv);
 
-/* Whether some rule matches on the command line (it is then built per event). */
-bool pipeline_needs_cmdline(const Config *c);
+/* What the rules match on that costs something to gather per event: the command
+ * line (built from argv), the ancestors (a walk of the table, 128 at most). */
+enum {
+	PIPELINE_NEEDS_CMDLINE = 1 << 0,
+	PIPELINE_NEEDS_ANCESTORS = 1 << 1,
+};
+#define PIPELINE_ANCESTORS_MAX 128
+unsigned pipeline_needs(const Config *c);
 
 /* Match rec against the rules at now (CLOCK_MONOTONIC): sets rec->rule and
- * rec->priority, counts the rule's hits, takes from its rate limit. */
-Verdict pipeline_decide(Config *c, bool need_cmdline, EventRecord *rec, usec_t now);
+ * rec->priority, counts the rule's hits, takes from its rate limit. needs:
+ * pipeline_needs() of c. */
+Verdict pipeline_decide(Config *c, unsigned needs, EventRecord *rec, usec_t now);
 
 /* Event types the daemon needs delivered (1 << ProcEventType): the table's, the
  * logging rules', the subscribers'. An ignore rule needs nothing. */

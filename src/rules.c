@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "exeflags.h"
 #include "rules.h"
 #include "util.h"
 
@@ -104,6 +105,14 @@ Rule *rule_free(Rule *r)
 	range_list_clear(&r->gid);
 	range_list_clear(&r->exit_code);
 	range_list_clear(&r->exit_signal);
+	range_list_clear(&r->loginuid);
+	range_list_clear(&r->session);
+	glob_list_clear(&r->tty);
+	glob_list_clear(&r->cwd);
+	glob_list_clear(&r->ancestor_comm);
+	glob_list_clear(&r->ancestor_exe);
+	glob_list_clear(&r->container);
+	glob_list_clear(&r->container_runtime);
 	free(r);
 	return NULL;
 }
@@ -293,7 +302,7 @@ static int parse_signal(const char *s, int64_t *ret)
 	return -EINVAL;
 }
 
-typedef enum NumKind { NUM_ID, NUM_EXIT_CODE, NUM_SIGNAL } NumKind;
+typedef enum NumKind { NUM_ID, NUM_EXIT_CODE, NUM_SIGNAL, NUM_LOGIN } NumKind;
 
 static int parse_number(NumKind kind, const char *s, int64_t *ret)
 {
@@ -301,6 +310,11 @@ static int parse_number(NumKind kind, const char *s, int64_t *ret)
 
 	if (kind == NUM_SIGNAL)
 		return parse_signal(s, ret);
+	/* a login uid or session may be asked for unset: no login at all */
+	if (kind == NUM_LOGIN && strcmp(s, "unset") == 0) {
+		*ret = LOGIN_UNSET;
+		return 0;
+	}
 	if (parse_uint64(s, &v) < 0)
 		return -EINVAL;
 	if ((kind == NUM_EXIT_CODE && v > 255) || (kind == NUM_ID && v >= UINT32_MAX))
@@ -336,7 +350,8 @@ static int parse_ranges(RangeList *l, NumKind kind, const char *key, const char 
 			range_list_clear(&nl);
 			return fail(err, errlen, "%s: invalid %s \"%s\"", key,
 				    kind == NUM_SIGNAL ? "signal" :
-				    kind == NUM_EXIT_CODE ? "exit code (0-255)" : "id",
+				    kind == NUM_EXIT_CODE ? "exit code (0-255)" :
+				    kind == NUM_LOGIN ? "id (a number or unset)" : "id",
 				    words[i]);
 		}
 		if (!dash)
@@ -380,6 +395,13 @@ static int parse_names(RangeList *l, bool group, rule_name_resolver resolve, con
 		uint32_t id;
 		int r;
 
+		/* login-user = unset: not logged in */
+		if (!group && strcmp(key, "login-user") == 0 && strcmp(words[i], "unset") == 0) {
+			r = range_append(l, LOGIN_UNSET, LOGIN_UNSET);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!resolve || resolve(words[i], group, &id) < 0)
 			return fail(err, errlen, "%s: unknown %s \"%s\"", key,
 				    group ? "group" : "user", words[i]);
@@ -438,6 +460,109 @@ static int parse_rate(RateLimit *rl, const char *value, char *err, size_t errlen
 	return 0;
 }
 
+/* tty = "pts/N" globs, tty1, none */
+static int parse_tty(Rule *r, const char *value, char *err, size_t errlen)
+{
+	_cleanup_(words_freep) char **words = NULL;
+	int n = split_words(value, &words);
+
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0)
+		return fail(err, errlen, "tty: unterminated quote in \"%s\"", value);
+	if (n == 0)
+		return fail(err, errlen, "tty: empty value");
+	for (int i = 0; i < n; i++) {
+		int k;
+
+		if (strcmp(words[i], "none") == 0) {
+			r->tty_none = true;
+			continue;
+		}
+		k = glob_list_parse(&r->tty, "tty", words[i], err, errlen);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+/* container = yes | no | globs on the container's id or name */
+static int parse_container(Rule *r, const char *value, char *err, size_t errlen)
+{
+	_cleanup_(words_freep) char **words = NULL;
+	int n = split_words(value, &words);
+
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0)
+		return fail(err, errlen, "container: unterminated quote in \"%s\"", value);
+	if (n == 0)
+		return fail(err, errlen, "container: empty value (yes, no, or a glob on the "
+			    "container's id or name)");
+	for (int i = 0; i < n; i++) {
+		int k;
+
+		if (strcmp(words[i], "yes") == 0)
+			r->container_yes = true;
+		else if (strcmp(words[i], "no") == 0)
+			r->container_no = true;
+		else if ((k = glob_list_parse(&r->container, "container", words[i], err, errlen)) < 0)
+			return k;
+	}
+	return 0;
+}
+
+static const char *const runtimes[] = {
+	"docker", "podman", "containerd", "cri-o", "cri", "nspawn", "lxc",
+};
+
+static int parse_runtime(Rule *r, const char *value, char *err, size_t errlen)
+{
+	_cleanup_(words_freep) char **words = NULL;
+	int n = split_words(value, &words);
+
+	if (n == -ENOMEM)
+		return n;
+	if (n <= 0)
+		return fail(err, errlen, "container-runtime: empty value");
+	for (int i = 0; i < n; i++) {
+		bool known = false;
+		int k;
+
+		for (size_t j = 0; j < ELEMENTSOF(runtimes); j++)
+			known = known || strcmp(words[i], runtimes[j]) == 0;
+		if (!known)
+			return fail(err, errlen, "container-runtime: unknown runtime \"%s\" "
+				    "(expected docker, podman, containerd, cri-o, cri, nspawn "
+				    "or lxc)", words[i]);
+		k = glob_list_parse(&r->container_runtime, "container-runtime", words[i], err,
+				    errlen);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+static int parse_exe_flags(Rule *r, const char *value, char *err, size_t errlen)
+{
+	_cleanup_(words_freep) char **words = NULL;
+	int n = split_words(value, &words);
+
+	if (n == -ENOMEM)
+		return n;
+	if (n <= 0)
+		return fail(err, errlen, "exe-flags: empty value");
+	for (int i = 0; i < n; i++) {
+		unsigned f = exe_flag_from_name(words[i], strlen(words[i]));
+
+		if (!f)
+			return fail(err, errlen, "exe-flags: unknown flag \"%s\" (expected "
+				    "deleted, memfd, writable-dir, setuid or setgid)", words[i]);
+		r->exe_flags |= f;
+	}
+	return 0;
+}
+
 int rule_parse_rate_limit(RateLimit *rl, const char *value, char *err, size_t errlen)
 {
 	return parse_rate(rl, value, err, errlen);
@@ -457,6 +582,9 @@ int rule_set_key(Rule *r, const char *key, const char *value, rule_name_resolver
 		{ "parent-exe", offsetof(Rule, parent_exe) },
 		{ "unit", offsetof(Rule, unit) },
 		{ "cgroup", offsetof(Rule, cgroup) },
+		{ "cwd", offsetof(Rule, cwd) },
+		{ "ancestor-comm", offsetof(Rule, ancestor_comm) },
+		{ "ancestor-exe", offsetof(Rule, ancestor_exe) },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(globs); i++)
@@ -474,6 +602,20 @@ int rule_set_key(Rule *r, const char *key, const char *value, rule_name_resolver
 		return parse_names(&r->uid, false, resolve, key, value, err, errlen);
 	if (strcmp(key, "group") == 0)
 		return parse_names(&r->gid, true, resolve, key, value, err, errlen);
+	if (strcmp(key, "loginuid") == 0)
+		return parse_ranges(&r->loginuid, NUM_LOGIN, key, value, err, errlen);
+	if (strcmp(key, "login-user") == 0)
+		return parse_names(&r->loginuid, false, resolve, key, value, err, errlen);
+	if (strcmp(key, "session") == 0)
+		return parse_ranges(&r->session, NUM_LOGIN, key, value, err, errlen);
+	if (strcmp(key, "tty") == 0)
+		return parse_tty(r, value, err, errlen);
+	if (strcmp(key, "container") == 0)
+		return parse_container(r, value, err, errlen);
+	if (strcmp(key, "container-runtime") == 0)
+		return parse_runtime(r, value, err, errlen);
+	if (strcmp(key, "exe-flags") == 0)
+		return parse_exe_flags(r, value, err, errlen);
 	if (strcmp(key, "exit-code") == 0)
 		return parse_ranges(&r->exit_code, NUM_EXIT_CODE, key, value, err, errlen);
 	if (strcmp(key, "exit-signal") == 0)
@@ -560,6 +702,48 @@ static bool glob_match(const GlobList *g, const char *s)
 	return false;
 }
 
+/* Any of the strings matches (an ancestor's name, say) */
+static bool glob_match_any(const GlobList *g, const char *const *s, size_t n)
+{
+	if (g->n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] && glob_match(g, s[i]))
+			return true;
+	return false;
+}
+
+static bool tty_match(const Rule *r, const MatchInput *in)
+{
+	if (r->tty.n == 0 && !r->tty_none)
+		return true;
+	if (!in->tracked)
+		return false;
+	if (!in->tty)
+		return r->tty_none;
+	return r->tty.n > 0 && glob_match(&r->tty, in->tty);
+}
+
+static bool container_match(const Rule *r, const MatchInput *in)
+{
+	const Container *c = in->container;
+
+	if (!r->container_yes && !r->container_no && r->container.n == 0 &&
+	    r->container_runtime.n == 0)
+		return true;
+	if (!in->tracked)
+		return false;
+	if (r->container_runtime.n > 0 && !(c && glob_match(&r->container_runtime, c->runtime)))
+		return false;
+	if (!r->container_yes && !r->container_no && r->container.n == 0)
+		return true;
+	if (!c)
+		return r->container_no;
+	return r->container_yes ||
+	       (r->container.n > 0 && ((c->id[0] && glob_match(&r->container, c->id)) ||
+				       (c->name[0] && glob_match(&r->container, c->name))));
+}
+
 static bool range_match(const RangeList *l, int64_t v)
 {
 	if (l->n == 0)
@@ -591,11 +775,28 @@ bool rule_matches(const Rule *r, const MatchInput *in)
 	if (r->max_lifetime != USEC_INFINITY &&
 	    (in->lifetime_usec == UINT64_MAX || in->lifetime_usec > r->max_lifetime))
 		return false;
+	if (!range_match(&r->loginuid, in->loginuid) || !range_match(&r->session, in->session))
+		return false;
+	if (r->exe_flags && !(r->exe_flags & in->exe_flags))
+		return false;
+	if (!tty_match(r, in) || !container_match(r, in) || !glob_match(&r->cwd, in->cwd))
+		return false;
+	if (!glob_match_any(&r->ancestor_comm, in->ancestor_comm, in->n_ancestors) ||
+	    !glob_match_any(&r->ancestor_exe, in->ancestor_exe, in->n_ancestors))
+		return false;
 	return glob_match(&r->comm, in->comm) && glob_match(&r->exe, in->exe) &&
 	       glob_match(&r->unit, in->unit) && glob_match(&r->cgroup, in->cgroup) &&
 	       glob_match(&r->parent_comm, in->parent_comm) &&
 	       glob_match(&r->parent_exe, in->parent_exe) &&
 	       glob_match(&r->cmdline, in->cmdline);
+}
+
+bool rules_need_ancestors(const RuleSet *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->ancestor_comm.n > 0 || rs->rules[i]->ancestor_exe.n > 0)
+			return true;
+	return false;
 }
 
 Rule *rules_match(const RuleSet *rs, const MatchInput *in)
@@ -647,6 +848,10 @@ static void describe_ranges(FILE *f, const char *key, const RangeList *l)
 		return;
 	fprintf(f, " %s=", key);
 	for (size_t i = 0; i < l->n; i++) {
+		if (l->items[i].lo == LOGIN_UNSET) {
+			fprintf(f, "%sunset", i ? "," : "");
+			continue;
+		}
 		fprintf(f, "%s%lld", i ? "," : "", (long long)l->items[i].lo);
 		if (l->items[i].hi != l->items[i].lo)
 			fprintf(f, "-%lld", (long long)l->items[i].hi);
@@ -680,6 +885,34 @@ char *rule_describe(const Rule *r)
 	describe_globs(f, "parent-exe", &r->parent_exe);
 	describe_globs(f, "unit", &r->unit);
 	describe_globs(f, "cgroup", &r->cgroup);
+	describe_ranges(f, "loginuid", &r->loginuid);
+	describe_ranges(f, "session", &r->session);
+	describe_globs(f, "tty", &r->tty);
+	if (r->tty_none)
+		fprintf(f, "%s", r->tty.n ? "|none" : " tty=none");
+	describe_globs(f, "cwd", &r->cwd);
+	describe_globs(f, "ancestor-comm", &r->ancestor_comm);
+	describe_globs(f, "ancestor-exe", &r->ancestor_exe);
+	if (r->container_yes || r->container_no || r->container.n) {
+		const char *sep = "";
+
+		fputs(" container=", f);
+		if (r->container_yes) {
+			fputs("yes", f);
+			sep = "|";
+		}
+		if (r->container_no) {
+			fprintf(f, "%sno", sep);
+			sep = "|";
+		}
+		for (size_t i = 0; i < r->container.n; i++, sep = "|")
+			fprintf(f, "%s%s", sep, r->container.items[i]);
+	}
+	describe_globs(f, "container-runtime", &r->container_runtime);
+	if (r->exe_flags) {
+		fputs(" exe-flags=", f);
+		exe_flags_print(f, r->exe_flags, "|");
+	}
 	describe_ranges(f, "exit-code", &r->exit_code);
 	describe_ranges(f, "exit-signal", &r->exit_signal);
 	if (r->min_lifetime != USEC_INFINITY)

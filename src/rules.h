@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cnproc.h"
+#include "container.h"
 #include "macro.h"
 
 typedef enum RuleAction {
@@ -65,6 +66,17 @@ typedef struct Rule {
 	uint32_t events; /* bit (1 << ProcEventType); 0: any event */
 	GlobList comm, exe, cmdline, parent_comm, parent_exe, unit, cgroup;
 	RangeList uid, gid, exit_code, exit_signal;
+	/* who and from where: login uid and session ("unset" is LOGIN_UNSET), the
+	 * terminal (tty_none: "none" was given), the working directory */
+	RangeList loginuid, session;
+	GlobList tty, cwd;
+	bool tty_none;
+	/* descended from what: any ancestor in the table matches */
+	GlobList ancestor_comm, ancestor_exe;
+	/* inside what: "yes", "no", globs on the container's id or name */
+	bool container_yes, container_no;
+	GlobList container, container_runtime;
+	unsigned exe_flags; /* any of these (exeflags.h) */
 	usec_t min_lifetime, max_lifetime; /* USEC_INFINITY: unset */
 
 	RuleAction action;
@@ -99,11 +111,23 @@ void rule_set_free_contents(RuleSet *rs);
 int rule_set_append(RuleSet *rs, Rule *r); /* takes ownership (also on failure) */
 Rule *rule_set_find(const RuleSet *rs, const char *name);
 
+/* the unset audit login uid and session, as the kernel shows them */
+#define LOGIN_UNSET 4294967295LL
+
 /* Everything an event is matched on; NULL strings and unknown values never match a
  * key that constrains them. */
 typedef struct MatchInput {
 	ProcEventType type;
+	bool tracked;               /* the process is in the table: what follows is known */
 	const char *comm, *exe, *cmdline, *unit, *cgroup, *parent_comm, *parent_exe;
+	const char *tty;            /* NULL: none */
+	const char *cwd;
+	int64_t loginuid, session;  /* -1: unknown; LOGIN_UNSET: unset */
+	const Container *container; /* NULL: none */
+	unsigned exe_flags;
+	/* the ancestors, parent first (only when a rule asks: rules_need_ancestors) */
+	const char *const *ancestor_comm, *const *ancestor_exe;
+	size_t n_ancestors;
 	int64_t uid, gid;           /* -1: unknown */
 	int64_t exit_code;          /* -1: not an exit, or killed by a signal */
 	int64_t exit_signal;        /* 0: exited normally */
@@ -111,6 +135,8 @@ typedef struct MatchInput {
 } MatchInput;
 
 bool rule_matches(const Rule *r, const MatchInput *in);
+/* Whether some rule matches on the ancestors (gathering them costs a walk). */
+bool rules_need_ancestors(const RuleSet *rs);
 /* The first rule that matches, or NULL (then the default action applies). */
 Rule *rules_match(const RuleSet *rs, const MatchInput *in);
 

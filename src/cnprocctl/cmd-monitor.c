@@ -47,7 +47,17 @@ static void print_event(json_t *e)
 
 	if (strcmp(type, "exec") == 0) {
 		json_t *argv = json_object_get(e, "argv");
+		json_t *ct = json_object_get(e, "container");
 
+		if (jstr(e, "login_user"))
+			fput_kv("login", jstr(e, "login_user"));
+		else if (jint(e, "loginuid", &v))
+			printf(" login=%lld", v);
+		fput_kv("tty", jstr(e, "tty"));
+		if (json_is_object(ct)) {
+			snprintf(buf, sizeof(buf), "%.12s", jstr(ct, "id") ?: "?");
+			fput_kv("container", jstr(ct, "name") ?: buf);
+		}
 		fput_kv("exe", jstr(e, "exe") ?: "?");
 		if (json_is_true(json_object_get(e, "unread")))
 			fputs(" argv=? (exited before it could be read)", stdout);
@@ -109,7 +119,12 @@ static int monitor_run(Conn *c, const Args *a)
 	    (a->unit && json_object_set_new(params, "unit", json_string(a->unit)) < 0) ||
 	    (a->uid >= 0 &&
 	     json_object_set_new(params, "uid", json_integer(a->uid)) < 0) ||
-	    (a->comm && json_object_set_new(params, "comm", json_string(a->comm)) < 0)) {
+	    (a->comm && json_object_set_new(params, "comm", json_string(a->comm)) < 0) ||
+	    (a->loginuid >= 0 &&
+	     json_object_set_new(params, "loginuid", json_integer(a->loginuid)) < 0) ||
+	    (a->container &&
+	     json_object_set_new(params, "container", json_string(a->container)) < 0) ||
+	    (a->exe_flags && json_object_set(params, "exe_flags", a->exe_flags) < 0)) {
 		json_decref(params);
 		log_error("out of memory");
 		return EXIT_FAILURE;
@@ -180,10 +195,14 @@ static int cmd_monitor(Conn *c, const Args *a)
 
 const Command command_monitor = {
 	.name = "monitor",
-	.usage = "[--event TYPE]... [--unit GLOB] [--uid UID] [--comm GLOB]",
+	.usage = "[--event TYPE]... [--unit GLOB] [--uid UID] [--comm GLOB]\n"
+		 "          [--login-user USER|unset] [--container yes|no|GLOB]\n"
+		 "          [--exe-flags FLAG,...]",
 	.help = "Print events as they happen until interrupted\n"
 		"(TYPE: fork exec exit uid gid sid ptrace comm\n"
-		"coredump)",
-	.opts = OPT_UNIT | OPT_UID | OPT_COMM | OPT_EVENT,
+		"coredump; FLAG: deleted memfd writable-dir\n"
+		"setuid setgid)",
+	.opts = OPT_UNIT | OPT_UID | OPT_COMM | OPT_EVENT | OPT_LOGIN_USER | OPT_CONTAINER |
+		OPT_EXE_FLAGS,
 	.run = cmd_monitor,
 };

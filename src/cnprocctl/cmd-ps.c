@@ -74,6 +74,40 @@ static char *format_user(json_t *p)
 static const char *const process_headers[] = {
 	"PID", "PPID", "USER", "UNIT", "ORIGIN", "COMMAND",
 };
+/* --wide: who and inside what, after USER */
+static const char *const wide_headers[] = {
+	"PID", "PPID", "USER", "LOGIN", "TTY", "CONTAINER", "UNIT", "ORIGIN", "COMMAND",
+};
+#define WIDE_COLS ELEMENTSOF(wide_headers)
+
+/* login user, else the login uid, else "-" (not logged in) */
+static char *format_login(json_t *p)
+{
+	long long uid;
+	char *s;
+
+	if (jstr(p, "login_user"))
+		return escaped(jstr(p, "login_user"));
+	if (jint(p, "loginuid", &uid))
+		return asprintf(&s, "%lld", uid) < 0 ? NULL : s;
+	return strdup("-");
+}
+
+/* a container's name, else its id cut as docker ps does, with its runtime */
+static char *format_container(json_t *p)
+{
+	json_t *c = json_object_get(p, "container");
+	_cleanup_free_ char *what = NULL;
+	char *s;
+
+	if (!json_is_object(c))
+		return strdup("-");
+	what = jstr(c, "name") ? escaped(jstr(c, "name")) :
+				 strndup(jstr(c, "id") ?: "?", 12);
+	if (!what)
+		return NULL;
+	return asprintf(&s, "%s:%s", jstr(c, "runtime") ?: "?", what) < 0 ? NULL : s;
+}
 
 /* One process row; prefix (tree drawing) goes before the command. */
 static int table_add_process(Table *t, json_t *p, const char *prefix)
@@ -84,6 +118,11 @@ static int table_add_process(Table *t, json_t *p, const char *prefix)
 	r |= table_addf(t, "%lld", jnum(p, "pid"));
 	r |= table_addf(t, "%lld", jnum(p, "ppid"));
 	r |= table_add(t, format_user(p));
+	if (t->n_cols == WIDE_COLS) {
+		r |= table_add(t, format_login(p));
+		r |= table_add_escaped(t, jstr(p, "tty"));
+		r |= table_add(t, format_container(p));
+	}
 	r |= table_add_escaped(t, jstr(p, "unit"));
 	r |= table_add_escaped(t, jstr(p, "origin"));
 	cmd = format_command(p, false);
@@ -94,7 +133,8 @@ static int table_add_process(Table *t, json_t *p, const char *prefix)
 static int cmd_ps(Conn *c, const Args *a)
 {
 	_cleanup_(reply_done) Reply rep = {};
-	_cleanup_(table_done) Table t = { .n_cols = 6, .right = 1 << 0 | 1 << 1 };
+	_cleanup_(table_done) Table t = { .n_cols = a->wide ? WIDE_COLS : 6,
+					  .right = 1 << 0 | 1 << 1 };
 	_cleanup_free_ json_t **procs = NULL;
 	json_t *params, *list, *v;
 	size_t n = 0, i;
@@ -132,7 +172,7 @@ static int cmd_ps(Conn *c, const Args *a)
 			procs[n++] = v;
 	processes_sort(procs, n);
 
-	if (table_add_headers(&t, process_headers) < 0)
+	if (table_add_headers(&t, a->wide ? wide_headers : process_headers) < 0)
 		goto oom;
 	if (a->tree)
 		r = table_add_forest(&t, procs, n, table_add_process);
@@ -150,10 +190,11 @@ oom:
 
 const Command command_ps = {
 	.name = "ps",
-	.usage = "[--unit GLOB] [--user NAME|UID] [--comm GLOB] [--tree]",
+	.usage = "[--unit GLOB] [--user NAME|UID] [--comm GLOB] [--tree] [--wide]",
 	.help = "The live process table, sorted by pid, or\n"
-		"as a forest of parents and children",
-	.opts = OPT_UNIT | OPT_USER | OPT_COMM | OPT_TREE,
+		"as a forest of parents and children; --wide\n"
+		"adds login user, terminal and container",
+	.opts = OPT_UNIT | OPT_USER | OPT_COMM | OPT_TREE | OPT_WIDE,
 	.run = cmd_ps,
 };
 

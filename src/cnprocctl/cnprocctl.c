@@ -76,6 +76,20 @@ static void help(void)
 	       "running, 4 permission denied. See cnprocctl(1).\n");
 }
 
+/* comma or blank separated words onto *a (the daemon judges them) */
+static int add_words(json_t **a, const char *list)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	char *save = NULL;
+
+	if (!copy || (!*a && !(*a = json_array())))
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+		if (json_array_append_new(*a, json_string(w)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /* comma or blank separated event types onto a->events */
 static int add_events(Args *a, const char *list)
 {
@@ -116,8 +130,16 @@ static const char *option_name(unsigned opt)
 		return "--tree";
 	case OPT_EVENT:
 		return "--event";
-	default:
+	case OPT_UID:
 		return "--uid";
+	case OPT_LOGIN_USER:
+		return "--login-user";
+	case OPT_CONTAINER:
+		return "--container";
+	case OPT_EXE_FLAGS:
+		return "--exe-flags";
+	default:
+		return "--wide";
 	}
 }
 
@@ -132,6 +154,10 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		ARG_TREE,
 		ARG_EVENT,
 		ARG_UID,
+		ARG_LOGIN_USER,
+		ARG_CONTAINER,
+		ARG_EXE_FLAGS,
+		ARG_WIDE,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -144,6 +170,10 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "tree", no_argument, NULL, ARG_TREE },
 		{ "event", required_argument, NULL, ARG_EVENT },
 		{ "uid", required_argument, NULL, ARG_UID },
+		{ "login-user", required_argument, NULL, ARG_LOGIN_USER },
+		{ "container", required_argument, NULL, ARG_CONTAINER },
+		{ "exe-flags", required_argument, NULL, ARG_EXE_FLAGS },
+		{ "wide", no_argument, NULL, ARG_WIDE },
 		{}
 	};
 	uint64_t u;
@@ -205,6 +235,42 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			}
 			a->opts |= OPT_UID;
 			break;
+		case ARG_LOGIN_USER:
+			if (strcmp(optarg, "unset") == 0)
+				a->loginuid = 4294967295LL;
+			else if (parse_uint64(optarg, &u) == 0 && u < UINT32_MAX)
+				a->loginuid = (long long)u;
+			else {
+				struct passwd *pw = getpwnam(optarg);
+
+				if (!pw) {
+					log_error("--login-user: no such user: %s", optarg);
+					return -EINVAL;
+				}
+				a->loginuid = pw->pw_uid;
+			}
+			a->opts |= OPT_LOGIN_USER;
+			break;
+		case ARG_CONTAINER:
+			if (!*optarg) {
+				log_error("--container needs yes, no or a glob");
+				return -EINVAL;
+			}
+			a->container = optarg;
+			a->opts |= OPT_CONTAINER;
+			break;
+		case ARG_EXE_FLAGS:
+			r = add_words(&a->exe_flags, optarg);
+			if (r < 0) {
+				log_error("out of memory");
+				return -EINVAL;
+			}
+			a->opts |= OPT_EXE_FLAGS;
+			break;
+		case ARG_WIDE:
+			a->wide = true;
+			a->opts |= OPT_WIDE;
+			break;
 		default:
 			fprintf(stderr, "Try 'cnprocctl --help'.\n");
 			return -EINVAL;
@@ -224,11 +290,12 @@ static int parse_argv(int argc, char *argv[], Args *a)
 static void args_done(Args *a)
 {
 	json_decref(a->events);
+	json_decref(a->exe_flags);
 }
 
 int main(int argc, char *argv[])
 {
-	_cleanup_(args_done) Args a = { .uid = -1 };
+	_cleanup_(args_done) Args a = { .uid = -1, .loginuid = -1 };
 	_cleanup_(conn_done) Conn c = { .fd = -1 };
 	const Command *cmd = NULL;
 	const char *path;
@@ -253,7 +320,7 @@ int main(int argc, char *argv[])
 			log_error("%s needs a process id", cmd->name);
 		return EXIT_USAGE;
 	}
-	for (unsigned opt = 1; opt <= OPT_UID; opt <<= 1)
+	for (unsigned opt = 1; opt <= _OPT_LAST; opt <<= 1)
 		if ((a.opts & opt) && !(cmd->opts & opt)) {
 			log_error("%s is not an option of '%s'", option_name(opt), cmd->name);
 			return EXIT_USAGE;

@@ -19,6 +19,11 @@ enum {
 	OPT_TREE = 1 << 3,
 	OPT_EVENT = 1 << 4,
 	OPT_UID = 1 << 5,
+	OPT_LOGIN_USER = 1 << 6,
+	OPT_CONTAINER = 1 << 7,
+	OPT_EXE_FLAGS = 1 << 8,
+	OPT_WIDE = 1 << 9,
+	_OPT_LAST = OPT_WIDE,
 };
 
 typedef struct Args {
@@ -29,6 +34,10 @@ typedef struct Args {
 	bool tree;
 	json_t *events; /* array of event type names, NULL: all */
 	long long uid;  /* -1: any */
+	long long loginuid; /* -1: any; 4294967295: not logged in */
+	const char *container;
+	json_t *exe_flags; /* array of flag names, NULL: any */
+	bool wide;
 	const char *verb;
 	char **args;
 	int n_args;

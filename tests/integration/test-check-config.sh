@@ -197,6 +197,28 @@ expect_error dropin-duplicate "$T/main.conf" "$T/main.conf.d/20-bad.conf" 2 \
 rm -f "$T/main.conf.d/20-bad.conf" "$T/main.conf.d/30-never-read.conf"
 expect_valid "$T/main.conf" "$T/main.conf" "$T/main.conf.d/10-ok.conf"
 
+# the attribution keys (issue 12): printed back, bad values refused at their line
+cat >"$T/attr.conf" <<'CONF'
+[rule who]
+login-user = root unset
+session = 3
+tty = pts/* none
+cwd = /tmp/*
+ancestor-comm = sshd
+ancestor-exe = /usr/sbin/*
+container = yes web-*
+container-runtime = docker podman
+exe-flags = memfd deleted
+CONF
+"$CNPROCD" --check-config "$T/attr.conf" >"$T/out" 2>"$T/err" || fail "attr.conf refused: $(cat "$T/err")"
+grep -q -F "match: loginuid=0,unset session=3 tty=pts/*|none cwd=/tmp/* ancestor-comm=sshd ancestor-exe=/usr/sbin/* container=yes|web-* container-runtime=docker|podman exe-flags=deleted|memfd" "$T/out" ||
+	fail "attribution keys printed as: $(grep match: "$T/out")"
+pass "attribution keys printed: $(grep match: "$T/out")"
+bad bad-login 3 'loginuid: invalid id (a number or unset) "nobody"' '[rule r]\nevent = exec\nloginuid = nobody\n'
+bad bad-runtime 2 'container-runtime: unknown runtime "rkt"' '[rule r]\ncontainer-runtime = rkt\n'
+bad bad-flags 2 'exe-flags: unknown flag "suid"' '[rule r]\nexe-flags = memfd suid\n'
+bad bad-tty 2 'tty: bad glob "pts/[1": unterminated [ in pattern' '[rule r]\ntty = pts/[1\n'
+
 [ "$N_CASES" -ge 20 ] || fail "only $N_CASES broken configurations checked"
 
 # a file that is not there: refused, with the reason

@@ -37,10 +37,33 @@ cat >"$T/cnprocd.conf" <<CONF
 default-action = ignore
 rate-limit = none
 
+# rule keys on the container: matched by the daemon itself
+[rule in-docker]
+cmdline = "*$M*"
+container-runtime = docker
+
+[rule named-web]
+cmdline = "*$M*"
+container = web-*
+
+[rule host]
+cmdline = "*$M*"
+container = no
+
 [rule marked]
 cmdline = "*$M*"
 CONF
 start_daemon --json -c "$T/cnprocd.conf"
+# a live feed of what happens in containers only, and one of nspawn's by name
+"$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json monitor --event exec --container yes \
+	>"$T/mon-yes" 2>"$T/mon-yes.err" &
+MON1=$!
+"$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json monitor --container 'web-*' \
+	>"$T/mon-web" 2>"$T/mon-web.err" &
+MON2=$!
+KEEP_PIDS="$MON1 $MON2"
+wait_for - 10 sh -c "[ \$(timeout 5 '$CNPROCCTL' --socket '$T/io.cnprocd.Monitor' --json status |
+	jq .clients) -ge 2 ]" || fail "the monitors did not subscribe"
 
 # in_cgroup PATH TAG [CMD...]: a child moves itself into PATH (under TOP, in
 # every hierarchy) and execs CMD, by default sh -c 'sleep 0.3' MARKER-TAG
@@ -63,8 +86,10 @@ in_cgroup() {
 	fi
 	sh "$T/in-cgroup.sh" "$_p" "$_tag" "$ROOTS" "$@" || fail "could not run in $_p"
 }
+# record TAG: the exec of the marked command (not in-cgroup.sh's own, before its move)
 record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
+	complete_lines "$T/out" | jq -c --arg m "$M-$1" --arg h "$T/in-cgroup.sh" \
+		'select(.event == "exec" and .argv[-1] == $m and .argv[1] != $h)'
 }
 expect() {
 	_i=0
@@ -86,7 +111,8 @@ in_cgroup "/docker/$ID2" docker-cgroupfs
 expect docker-cgroupfs ".container == {runtime: \"docker\", id: \"$ID2\"}"
 in_cgroup "/system.slice/docker-$ID.scope/system.slice/cron.service" docker-nested
 expect docker-nested ".container.id == \"$ID\""
-pass "docker, both drivers, and a service inside a container"
+expect docker-cgroupfs '.rule == "in-docker"'
+pass "docker, both drivers, and a service inside a container; rule container-runtime = docker"
 
 in_cgroup "/machine.slice/libpod-$ID.scope/container" podman
 expect podman ".container == {runtime: \"podman\", id: \"$ID\"}"
@@ -108,7 +134,10 @@ in_cgroup '/machine.slice/machine-web\x2d1.scope/supervisor' supervisor
 expect supervisor 'has("container") | not'
 in_cgroup /lxc.payload.db lxc
 expect lxc '.container == {runtime: "lxc", name: "db"}'
-pass "systemd-nspawn by name (its supervisor outside), LXC"
+expect nspawn '.rule == "named-web"'
+expect supervisor '.rule == "host"'
+expect lxc '.rule == "marked"'
+pass "systemd-nspawn by name (its supervisor outside), LXC; rules container = web-*, container = no"
 
 in_cgroup "/system.slice/docker.service" dockerd
 expect dockerd 'has("container") | not'
@@ -126,5 +155,32 @@ else
 	echo "(no pid namespace here: ns_pid not checked)"
 fi
 expect docker 'has("ns_pid") | not'
+
+# the feeds: containers only (every shape above that is one), and only web-1's
+for tag in docker docker-cgroupfs podman k8s crio k8s-cgroupfs nspawn lxc; do
+	wait_for - 10 grep -q -- "\"$M-$tag\"" "$T/mon-yes" ||
+		fail "monitor --container yes: no exec of $tag"
+done
+complete_lines "$T/mon-yes" | json_none '.container == null' ||
+	fail "monitor --container yes: an event outside any container"
+grep -q -- "\"$M-conmon\"\|\"$M-supervisor\"\|\"$M-dockerd\"" "$T/mon-yes" &&
+	fail "monitor --container yes: a process outside any container"
+complete_lines "$T/mon-web" | json_has '.container.name == "web-1"' ||
+	fail "monitor --container web-*: nothing"
+complete_lines "$T/mon-web" | json_none '.container.name != "web-1"' ||
+	fail "monitor --container web-*: another container"
+pass "monitor --container yes and --container web-*: only what they ask for"
+
+# ps --wide shows the container of a living process
+in_cgroup "/system.slice/docker-$ID.scope" live sh -c 'sleep 3' "$M-live" &
+LIVE=$!
+expect live ".container.id == \"$ID\""
+timeout 20 "$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" ps --wide >"$T/ps" ||
+	fail "ps --wide failed"
+head -n 1 "$T/ps" | grep -q "LOGIN *TTY *CONTAINER" || fail "ps --wide: no columns: $(head -n 1 "$T/ps")"
+grep -- "$M-live" "$T/ps" | grep -q "docker:$(echo "$ID" | cut -c 1-12)" ||
+	fail "ps --wide: $(grep -- "$M-live" "$T/ps")"
+pass "ps --wide: docker:$(echo "$ID" | cut -c 1-12)"
+wait "$LIVE"
 
 stop_daemon || fail "daemon did not stop cleanly"

@@ -14,10 +14,20 @@ cat >"$T/cnprocd.conf" <<CONF
 default-action = ignore
 rate-limit = none
 
+[rule fileless]
+cmdline = "*$M*"
+exe-flags = memfd deleted
+priority = warning
+
 [rule marked]
 cmdline = "*$M*"
 CONF
 start_daemon --json -c "$T/cnprocd.conf"
+"$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json monitor --exe-flags memfd,setuid \
+	>"$T/mon" 2>"$T/mon.err" &
+KEEP_PIDS=$!
+wait_for - 10 sh -c "[ \$(timeout 5 '$CNPROCCTL' --socket '$T/io.cnprocd.Monitor' --json status |
+	jq .clients) -ge 1 ]" || fail "the monitor did not subscribe"
 
 record() {
 	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
@@ -37,13 +47,14 @@ expect() {
 rc=$?
 [ $rc = 77 ] && skip "memfd_create or fexecve refused here"
 [ $rc = 0 ] || fail "memfd-exec exited with $rc"
-expect memfd '.exe_flags == ["memfd"] and (.exe | startswith("/memfd:cnprocd-test"))'
+expect memfd '.exe_flags == ["memfd"] and (.exe | startswith("/memfd:cnprocd-test")) and
+	.rule == "fileless" and .priority == "warning"'
 pass "a memfd exec: exe_flags [memfd], exe $(record memfd | jq -r .exe | grep memfd:)"
 
 # deleted before it ran its first instruction
 cp /bin/sh "$T/gone-sh"
 "$MEMFD_EXEC" --unlink "$T/gone-sh" sh -c 'sleep 0.5' "$M-deleted" || fail "--unlink run failed"
-expect deleted ".exe_flags == [\"deleted\"] and .exe == \"$T/gone-sh\""
+expect deleted ".exe_flags == [\"deleted\"] and .exe == \"$T/gone-sh\" and .rule == \"fileless\""
 pass "a deleted binary: exe_flags [deleted], exe the path it had"
 
 # a world-writable directory, sticky like /tmp
@@ -67,8 +78,15 @@ pass "set-user-ID and set-group-ID binaries: exe_flags [setuid], [setgid]"
 
 # an ordinary program: none
 /bin/sh -c 'sleep 0.5' "$M-plain"
-expect plain 'has("exe_flags") | not'
+expect plain '(has("exe_flags") | not) and .rule == "marked"'
 pass "/bin/sh: no exe_flags"
+
+# the feed asked for memfd and setuid only
+wait_for - 10 grep -q -- "\"$M-suid\"" "$T/mon" || fail "monitor --exe-flags: no setuid exec"
+complete_lines "$T/mon" | json_has '.exe_flags == ["memfd"]' || fail "monitor --exe-flags: no memfd exec"
+complete_lines "$T/mon" | json_none '(.exe_flags // []) | (index("memfd") == null and index("setuid") == null)' ||
+	fail "monitor --exe-flags memfd,setuid: another one: $(complete_lines "$T/mon" | jq -c .exe_flags | sort -u)"
+pass "monitor --exe-flags memfd,setuid: only those"
 
 # the varlink Process of a living one
 "$T/wdir/sh" -c 'sleep 3' "$M-live" &

@@ -21,6 +21,15 @@ cat >"$T/cnprocd.conf" <<CONF
 default-action = ignore
 rate-limit = none
 
+[rule logged-in-tty]
+cmdline = "*$M*"
+login-user = $login_name
+tty = pts/*
+
+[rule logged-in]
+cmdline = "*$M*"
+login-user = $login_name
+
 [rule marked]
 cmdline = "*$M*"
 CONF
@@ -53,7 +62,8 @@ sh -c "echo $login_uid >/proc/self/loginuid && exec sh -c '
 expect exec login ".loginuid == $login_uid and .login_user == \"$login_name\" and
 	(.session | type) == \"number\" and .session != 4294967295"
 session=$(record exec login | jq -r .session | head -n 1)
-pass "the login's exec: loginuid $login_uid ($login_name), session $session"
+expect exec login '.rule == "logged-in"'
+pass "the login's exec: loginuid $login_uid ($login_name), session $session; rule login-user"
 expect exec shell-child ".loginuid == $login_uid and .session == $session"
 pass "its child inherits login uid and session"
 expect exec su ".user == \"nobody\" and .loginuid == $login_uid and
@@ -63,7 +73,8 @@ pass "after su the user is nobody, the login still $login_name"
 # not logged in: no login fields at all (the unset value is absent, not a number)
 sh -c 'sleep 0.3' "$M-nologin"
 expect exec nologin '(has("loginuid") or has("login_user") or has("session")) | not'
-pass "without a login: no loginuid, login_user or session"
+expect exec nologin '.rule == "marked"'
+pass "without a login: no loginuid, login_user or session; rule login-user does not match"
 
 # a terminal, and none after setsid
 # (-w: the shell may exec setsid, which then forks; without waiting, the pty

@@ -220,7 +220,7 @@ static void test_pipeline(void)
 	ProcTable *table = NULL;
 	ConfigError err = {};
 	Config c;
-	bool need_cmdline;
+	unsigned needs;
 	int failed = 0;
 
 	TS_ASSERT(mkdtemp(root));
@@ -230,7 +230,7 @@ static void test_pipeline(void)
 	TS_ASSERT_INT_EQ(fake_proc_add(root, &procs[1]), 0);
 	snprintf(conf, sizeof(conf), "%s/golden/cnprocd.conf", data_dir());
 	TS_ASSERT_INT_EQ(config_load(conf, true, &c, &err), 0);
-	need_cmdline = pipeline_needs_cmdline(&c);
+	needs = pipeline_needs(&c);
 	TS_ASSERT_INT_EQ(proctable_new(root, c.max_processes, &table), 0);
 	proctable_set_redact(table, c.redact.items, c.redact.n);
 	/* start ticks of forks from the recorded timestamps alone, on any machine */
@@ -260,7 +260,7 @@ static void test_pipeline(void)
 		rec.table = table;
 		rec.boot_id = "5f3c0a1e9b2d4c6e8a7f1b3d5c7e9a0b";
 		/* the rate limit's clock: one hour apart at most */
-		v = pipeline_decide(&c, need_cmdline, &rec, 1000 * USEC_PER_SEC + i);
+		v = pipeline_decide(&c, needs, &rec, 1000 * USEC_PER_SEC + i);
 
 		f = open_memstream(&text, &len);
 		TS_ASSERT(f);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "exeflags.h"
 #include "rules.h"
 #include "test.h"
 
@@ -65,6 +66,8 @@ static MatchInput input(ProcEventType type)
 		.parent_exe = "/usr/lib/systemd/systemd",
 		.uid = 1000,
 		.gid = 50,
+		.loginuid = -1,
+		.session = -1,
 		.exit_code = type == PROC_EV_EXIT ? 0 : -1,
 		.exit_signal = 0,
 		.lifetime_usec = type == PROC_EV_EXIT ? 5 * SEC : UINT64_MAX,
@@ -78,6 +81,8 @@ static MatchInput unknown_input(ProcEventType type)
 		.type = type,
 		.uid = -1,
 		.gid = -1,
+		.loginuid = -1,
+		.session = -1,
 		.exit_code = -1,
 		.lifetime_usec = UINT64_MAX,
 	};
@@ -635,6 +640,21 @@ static void test_set_key_errors(void)
 		{ "exit-code", "-1", "invalid exit code" },
 		{ "exit-code", "one", "invalid exit code" },
 		{ "exit-code", "5-3", "empty range" },
+		{ "loginuid", "nobody", "invalid id (a number or unset)" },
+		{ "loginuid", "unset-5", "empty range" },
+		{ "login-user", "bob", "unknown user \"bob\"" },
+		{ "session", "x", "invalid id" },
+		{ "tty", "pts/[1", "unterminated [" },
+		{ "tty", "", "empty value" },
+		{ "cwd", "", "empty value" },
+		{ "ancestor-comm", "\"sshd", "unterminated quote" },
+		{ "ancestor-exe", "/usr/[", "unterminated [" },
+		{ "container", "", "empty value (yes, no, or a glob" },
+		{ "container", "[ab", "unterminated [" },
+		{ "container-runtime", "rkt", "unknown runtime \"rkt\"" },
+		{ "container-runtime", "", "empty value" },
+		{ "exe-flags", "suid", "unknown flag \"suid\"" },
+		{ "exe-flags", "", "empty value" },
 		{ "exit-signal", "SIGFOO", "invalid signal \"SIGFOO\"" },
 		{ "exit-signal", "SIG", "invalid signal" },
 		{ "exit-signal", "0", "invalid signal" },
@@ -719,6 +739,99 @@ static void test_set_key_errors(void)
 		TS_ASSERT_INT_EQ(rule_set_key(r, "user", "alice", NULL, err, sizeof(err)),
 				 -EINVAL);
 		TS_ASSERT(strstr(err, "unknown user \"alice\""));
+	}
+}
+
+/* who, from where, inside what, descended from what: each key matching and not */
+static void test_attribution_keys(void)
+{
+	static const Container docker = { .runtime = "docker",
+					  .id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+	static const Container nspawn = { .runtime = "nspawn", .name = "web-1" };
+	static const char *const anc_comm[] = { "bash", "sshd", "sshd", "systemd" };
+	static const char *const anc_exe[] = { "/usr/bin/bash", "/usr/sbin/sshd", NULL,
+					       "/usr/lib/systemd/systemd" };
+	MatchInput in = input(PROC_EV_EXEC), out = input(PROC_EV_EXEC), unk = unknown_input(PROC_EV_EXEC);
+	static const struct {
+		const char *key, *value;
+		bool in, out; /* matches the logged-in shell; the service */
+	} t[] = {
+		{ "loginuid", "1000", true, false },
+		{ "loginuid", "0-999", false, false },
+		{ "loginuid", "unset", false, true },
+		{ "login-user", "alice", true, false },
+		{ "login-user", "unset", false, true },
+		{ "session", "3", true, false },
+		{ "session", "unset", false, true },
+		{ "tty", "pts/*", true, false },
+		{ "tty", "tty1", false, false },
+		{ "tty", "none", false, true },
+		{ "tty", "tty1 none", false, true },
+		{ "cwd", "/home/*", true, false },
+		{ "cwd", "/", false, true },
+		{ "ancestor-comm", "sshd", true, false },
+		{ "ancestor-comm", "cron", false, false },
+		{ "ancestor-exe", "/usr/sbin/*", true, false },
+		{ "container", "yes", false, true },
+		{ "container", "no", true, false },
+		{ "container", "0123*", false, true },
+		{ "container", "web-*", false, false },
+		{ "container", "no 0123*", true, true },
+		{ "container-runtime", "docker", false, true },
+		{ "container-runtime", "podman", false, false },
+		{ "exe-flags", "writable-dir", false, true },
+		{ "exe-flags", "memfd deleted", false, false },
+		{ "exe-flags", "setuid writable-dir", false, true },
+	};
+
+	in.tracked = true;
+	in.loginuid = 1000;
+	in.session = 3;
+	in.tty = "pts/3";
+	in.cwd = "/home/alice";
+	in.ancestor_comm = anc_comm;
+	in.ancestor_exe = anc_exe;
+	in.n_ancestors = ELEMENTSOF(anc_comm);
+	out.tracked = true;
+	out.loginuid = LOGIN_UNSET;
+	out.session = LOGIN_UNSET;
+	out.cwd = "/";
+	out.container = &docker;
+	out.exe_flags = EXE_WRITABLE_DIR;
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		const char *kv[] = { t[i].key, t[i].value, NULL };
+		_cleanup_(rule_freep) Rule *r = make_rule("k", kv);
+
+		TS_ASSERT(r);
+		if (rule_matches(r, &in) != t[i].in || rule_matches(r, &out) != t[i].out)
+			fprintf(stderr, "%s = %s: %d %d\n", t[i].key, t[i].value,
+				rule_matches(r, &in), rule_matches(r, &out));
+		TS_ASSERT(rule_matches(r, &in) == t[i].in);
+		TS_ASSERT(rule_matches(r, &out) == t[i].out);
+		/* nothing known about the process: none of them matches */
+		if (rule_matches(r, &unk))
+			fprintf(stderr, "%s = %s matches an unknown process\n", t[i].key, t[i].value);
+		TS_ASSERT(!rule_matches(r, &unk));
+	}
+	/* a container named, not numbered */
+	out.container = &nspawn;
+	{
+		const char *kv[] = { "container", "web-*", NULL };
+		_cleanup_(rule_freep) Rule *r = make_rule("n", kv);
+
+		TS_ASSERT(r && rule_matches(r, &out));
+	}
+	/* the ancestors are asked for only when some rule needs them */
+	{
+		const char *kv1[] = { "comm", "sh", NULL }, *kv2[] = { "ancestor-comm", "x", NULL };
+		RuleSet rs = {};
+
+		TS_ASSERT_INT_EQ(rule_set_append(&rs, make_rule("a", kv1)), 0);
+		TS_ASSERT(!rules_need_ancestors(&rs));
+		TS_ASSERT_INT_EQ(rule_set_append(&rs, make_rule("b", kv2)), 0);
+		TS_ASSERT(rules_need_ancestors(&rs));
+		rule_set_free_contents(&rs);
 	}
 }
 
@@ -967,6 +1080,7 @@ int main(void)
 	RUN_TEST(test_null_strings);
 	RUN_TEST(test_first_match);
 	RUN_TEST(test_set_key_errors);
+	RUN_TEST(test_attribution_keys);
 	RUN_TEST(test_validate);
 	RUN_TEST(test_rate_limit_parse);
 	RUN_TEST(test_rate_limit_check);
