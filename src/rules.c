@@ -310,7 +310,8 @@ static int parse_number(NumKind kind, const char *s, int64_t *ret)
 
 	if (kind == NUM_SIGNAL)
 		return parse_signal(s, ret);
-	/* a login uid or session may be asked for unset: no login at all */
+	/* a login uid or session may be asked for unset (no login at all) or
+	 * set (any login: parse_ranges makes it the range of every id) */
 	if (kind == NUM_LOGIN && strcmp(s, "unset") == 0) {
 		*ret = LOGIN_UNSET;
 		return 0;
@@ -341,6 +342,14 @@ static int parse_ranges(RangeList *l, NumKind kind, const char *key, const char 
 		char *dash = words[i][0] ? strchr(words[i] + 1, '-') : NULL;
 		int64_t lo, hi;
 
+		if (kind == NUM_LOGIN && strcmp(words[i], "set") == 0) {
+			r = range_append(&nl, 0, LOGIN_UNSET - 1);
+			if (r < 0) {
+				range_list_clear(&nl);
+				return r;
+			}
+			continue;
+		}
 		if (dash)
 			*dash = 0;
 		if (parse_number(kind, words[i], &lo) < 0 ||
@@ -351,7 +360,7 @@ static int parse_ranges(RangeList *l, NumKind kind, const char *key, const char 
 			return fail(err, errlen, "%s: invalid %s \"%s\"", key,
 				    kind == NUM_SIGNAL ? "signal" :
 				    kind == NUM_EXIT_CODE ? "exit code (0-255)" :
-				    kind == NUM_LOGIN ? "id (a number or unset)" : "id",
+				    kind == NUM_LOGIN ? "id (a number, set or unset)" : "id",
 				    words[i]);
 		}
 		if (!dash)
@@ -842,14 +851,16 @@ static void describe_globs(FILE *f, const char *key, const GlobList *g)
 	}
 }
 
-static void describe_ranges(FILE *f, const char *key, const RangeList *l)
+/* login: the audit login's list, where set and unset have names */
+static void describe_ranges(FILE *f, const char *key, const RangeList *l, bool login)
 {
 	if (l->n == 0)
 		return;
 	fprintf(f, " %s=", key);
 	for (size_t i = 0; i < l->n; i++) {
-		if (l->items[i].lo == LOGIN_UNSET) {
-			fprintf(f, "%sunset", i ? "," : "");
+		if (login && (l->items[i].lo == LOGIN_UNSET ||
+			      (l->items[i].lo == 0 && l->items[i].hi == LOGIN_UNSET - 1))) {
+			fprintf(f, "%s%s", i ? "," : "", l->items[i].lo ? "unset" : "set");
 			continue;
 		}
 		fprintf(f, "%s%lld", i ? "," : "", (long long)l->items[i].lo);
@@ -876,8 +887,8 @@ char *rule_describe(const Rule *r)
 				first = false;
 			}
 	}
-	describe_ranges(f, "uid", &r->uid);
-	describe_ranges(f, "gid", &r->gid);
+	describe_ranges(f, "uid", &r->uid, false);
+	describe_ranges(f, "gid", &r->gid, false);
 	describe_globs(f, "comm", &r->comm);
 	describe_globs(f, "exe", &r->exe);
 	describe_globs(f, "cmdline", &r->cmdline);
@@ -885,8 +896,8 @@ char *rule_describe(const Rule *r)
 	describe_globs(f, "parent-exe", &r->parent_exe);
 	describe_globs(f, "unit", &r->unit);
 	describe_globs(f, "cgroup", &r->cgroup);
-	describe_ranges(f, "loginuid", &r->loginuid);
-	describe_ranges(f, "session", &r->session);
+	describe_ranges(f, "loginuid", &r->loginuid, true);
+	describe_ranges(f, "session", &r->session, true);
 	describe_globs(f, "tty", &r->tty);
 	if (r->tty_none)
 		fprintf(f, "%s", r->tty.n ? "|none" : " tty=none");
@@ -913,8 +924,8 @@ char *rule_describe(const Rule *r)
 		fputs(" exe-flags=", f);
 		exe_flags_print(f, r->exe_flags, "|");
 	}
-	describe_ranges(f, "exit-code", &r->exit_code);
-	describe_ranges(f, "exit-signal", &r->exit_signal);
+	describe_ranges(f, "exit-code", &r->exit_code, false);
+	describe_ranges(f, "exit-signal", &r->exit_signal, false);
 	if (r->min_lifetime != USEC_INFINITY)
 		fprintf(f, " min-lifetime=%s",
 			format_duration(d, sizeof(d), r->min_lifetime * NSEC_PER_USEC));

@@ -214,7 +214,7 @@ CONF
 grep -q -F "match: loginuid=0,unset session=3 tty=pts/*|none cwd=/tmp/* ancestor-comm=sshd ancestor-exe=/usr/sbin/* container=yes|web-* container-runtime=docker|podman exe-flags=deleted|memfd" "$T/out" ||
 	fail "attribution keys printed as: $(grep match: "$T/out")"
 pass "attribution keys printed: $(grep match: "$T/out")"
-bad bad-login 3 'loginuid: invalid id (a number or unset) "nobody"' '[rule r]\nevent = exec\nloginuid = nobody\n'
+bad bad-login 3 'loginuid: invalid id (a number, set or unset) "nobody"' '[rule r]\nevent = exec\nloginuid = nobody\n'
 bad bad-runtime 2 'container-runtime: unknown runtime "rkt"' '[rule r]\ncontainer-runtime = rkt\n'
 bad bad-flags 2 'exe-flags: unknown flag "suid"' '[rule r]\nexe-flags = memfd suid\n'
 bad bad-tty 2 'tty: bad glob "pts/[1": unterminated [ in pattern' '[rule r]\ntty = pts/[1\n'
