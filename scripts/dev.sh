@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS="autoconf automake make gcc pkg-config libsystemd-dev libmnl-dev libinih-dev
-	libjansson-dev xz-utils scdoc"
+	libjansson-dev libssl-dev xz-utils scdoc"
 TEST_DEPS="jq strace util-linux procps systemd systemd-journal-remote iproute2
 	golang-go golang-github-varlink-go-dev"
 

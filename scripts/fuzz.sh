@@ -3,7 +3,7 @@
 # Build the libFuzzer harnesses in tests/fuzz with clang (ASan + UBSan) and run each
 # for a bounded time over a copy of its seed corpus and regression inputs:
 #
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]     (default: 60 s; cnproc config varlink)
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]     (default: 60 s; cnproc config container varlink)
 #
 # Needs clang and libFuzzer (Debian: clang libfuzzer-14-dev) and the -dev packages
 # of the build. Work goes to $FUZZ_OUT (default /tmp/cnprocd-fuzz); the corpora in
@@ -29,7 +29,7 @@ case $secs in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS] [cnproc|config|varlink]..." >&2; exit 2 ;;
 esac
 
-deps="libsystemd libmnl inih jansson"
+deps="libsystemd libmnl inih jansson libcrypto"
 # shellcheck disable=SC2086
 dep_cflags=$(pkg-config --cflags $deps)
 # shellcheck disable=SC2086

@@ -452,8 +452,16 @@ static const char *action_name(int v)
 	return rule_action_to_string((RuleAction)v);
 }
 
+static const char *exe_hash_name(int v)
+{
+	static const char *const names[_EXE_HASH_MAX] = { "none", "sha256" };
+
+	return v >= 0 && v < _EXE_HASH_MAX ? names[v] : NULL;
+}
+
 static const EnumNames log_targets = { log_target_name, _LOG_TARGET_MAX, NULL };
 static const EnumNames actions = { action_name, _RULE_ACTION_MAX, NULL };
+static const EnumNames exe_hashes = { exe_hash_name, _EXE_HASH_MAX, NULL };
 static const EnumNames priorities = { priority_to_string, LOG_DEBUG + 1, priority_from_string };
 
 /* In the order --check-config prints them. reloadable: what manager_reload()
@@ -475,6 +483,8 @@ static const Setting settings[] = {
 	  .def = 5 * USEC_PER_MSEC, .hint = " (e.g. 5ms, 0 to read every event at once)",
 	  .reloadable = true },
 	{ "record-argv", &type_bool, FIELD(record_argv), .def = true, .reloadable = true },
+	{ "exe-hash", &type_enum, FIELD(exe_hash), .names = &exe_hashes, .def = EXE_HASH_NONE,
+	  .reloadable = true },
 	{ "redact-argv", &type_globs, FIELD(redact), .quiet = true, .reloadable = true },
 	{ "default-action", &type_enum, FIELD(default_action), .names = &actions,
 	  .def = RULE_ACTION_LOG, .reloadable = true },

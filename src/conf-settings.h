@@ -21,7 +21,14 @@
 #define CONFIG_DEFAULT_RATE_INTERVAL (10 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_VARLINK_SOCKET MONITOR_DEFAULT_SOCKET
 /* How many [cnprocd] keys there are: enough room for config_changed_at_restart(). */
-#define CONFIG_N_KEYS 17
+#define CONFIG_N_KEYS 18
+
+/* exe-hash = none | sha256 */
+enum {
+	EXE_HASH_NONE,
+	EXE_HASH_SHA256,
+	_EXE_HASH_MAX,
+};
 
 typedef struct Config {
 	uint64_t rcvbuf;          /* receive-buffer */
@@ -33,6 +40,7 @@ typedef struct Config {
 	usec_t batch_delay;       /* batch-delay: let a busy socket fill before reading */
 	bool exec_prefetch;       /* exec-prefetch: read each exec's /proc at once */
 	bool record_argv;         /* record-argv */
+	int exe_hash;             /* exe-hash: EXE_HASH_NONE or EXE_HASH_SHA256 */
 	GlobList redact;          /* redact-argv: argument patterns replaced by *** */
 	RuleAction default_action; /* default-action: for events no rule matches */
 	int default_priority;     /* default-priority */

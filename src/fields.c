@@ -398,6 +398,20 @@ static void get_ns_pid(const EventRecord *rec, FieldOutput out, FieldValue *v)
 		set_int(v, rec->proc->ns_pid);
 }
 
+/* exe-hash: the digest, or why there is none; neither with exe-hash = none */
+static void get_exe_sha256(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	set_str_if(v, exe_hash_hex(rec->proc->exe_hash));
+}
+
+static void get_exe_sha256_missing(const EventRecord *rec, FieldOutput out, FieldValue *v)
+{
+	const ExeHash *h = rec->proc->exe_hash;
+
+	if (h && exe_hash_state(h) != EXE_HASH_DONE)
+		set_str(v, out, exe_hash_state_to_string(exe_hash_state(h)));
+}
+
 static void get_process_id(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
 	set_str_if(v, proc_id_format(rec->proc->id, v->buf));
@@ -601,6 +615,10 @@ static const RecordField fields[] = {
 	{ "exe", "CNPROCD_EXE", "exe", 0, PROC, POS(90, 100, 90, 60), get_exe },
 	{ "exe_flags", "CNPROCD_EXE_FLAGS", "exe_flags", 0, PROC, POS(92, 105, 95, 65),
 	  get_exe_flags },
+	{ "exe_sha256", "CNPROCD_EXE_SHA256", NULL, 0, PROC, POS(0, 106, 96, 66),
+	  get_exe_sha256 },
+	{ "exe_sha256_missing", "CNPROCD_EXE_SHA256_MISSING", NULL, 0, PROC, POS(0, 107, 97, 67),
+	  get_exe_sha256_missing },
 	{ "unread", "CNPROCD_UNREAD", NULL, 0, PROC, POS(0, 110, 110, 10), get_unread },
 	{ "kernel_thread", NULL, NULL, 0, PROC, POS(0, 120, 0, 70), get_kernel_thread },
 	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(100, 0, 0, 0), get_argv_unread },

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's lifecycle and wiring: start, the event path from reader to outputs,
  * counters, reload, signals, stop (manager.h). */
+#include "config.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -74,6 +76,50 @@ static void manager_apply_config(Manager *m)
 	reader_set_batch_delay(&m->reader, m->config.batch_delay);
 }
 
+static int on_exe_hash(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	hashcache_dispatch(userdata);
+	return 0;
+}
+
+static void stop_exe_hash(Manager *m)
+{
+	m->hc_src = sd_event_source_disable_unref(m->hc_src);
+	if (m->table)
+		proctable_set_hashcache(m->table, NULL);
+	/* processes keep the entries they hold; pending ones stay pending */
+	m->hc = hashcache_free(m->hc);
+}
+
+/* exe-hash: start or stop the worker as the configuration says. */
+static void update_exe_hash(Manager *m)
+{
+	int r;
+
+	if (m->config.exe_hash == EXE_HASH_NONE) {
+		stop_exe_hash(m);
+		return;
+	}
+	if (m->hc)
+		return;
+	r = hashcache_new(&m->hc);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(m->event, &m->hc_src, hashcache_fd(m->hc), EPOLLIN, on_exe_hash, m->hc);
+	if (r < 0)
+		goto fail;
+	(void)sd_event_source_set_description(m->hc_src, "cnprocd-exe-hash");
+	proctable_set_hashcache(m->table, m->hc);
+	return;
+fail:
+	if (r == -EOPNOTSUPP)
+		log_warning("Cannot hash executables (exe-hash = sha256 ignored): "
+			    LIBCRYPTO_SONAME " (OpenSSL) could not be loaded.");
+	else
+		log_warning_errno(r, "Cannot hash executables (exe-hash = sha256 ignored): %m");
+	stop_exe_hash(m);
+}
+
 int manager_new(const ManagerOptions *o, Manager **ret)
 {
 	_cleanup_(manager_freep) Manager *m = NULL;
@@ -118,6 +164,7 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate event loop: %m");
 	m->output.event = m->event;
+	update_exe_hash(m);
 
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -142,6 +189,7 @@ Manager *manager_free(Manager *m)
 	varlink_server_free(m->varlink);
 	sd_event_unref(m->event);
 	netlink_free(m->nl);
+	stop_exe_hash(m);
 	proctable_free(m->table);
 	config_done(&m->config);
 	free(m->config_path);
@@ -476,6 +524,7 @@ static int reload(Manager *m, unsigned requests, ConfigError *ret_err, const cha
 	config_done(&m->config);
 	m->config = c;
 	manager_apply_config(m);
+	update_exe_hash(m);
 	start_journal_writer(m);
 	m->n_reloads++;
 	update_filter(m);

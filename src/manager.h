@@ -19,6 +19,7 @@
 #include "conffile.h"
 #include "loss.h"
 #include "macro.h"
+#include "hashcache.h"
 #include "monitor.h"
 #include "netlink.h"
 #include "output.h"
@@ -46,6 +47,8 @@ typedef struct Manager {
 	sd_event_source *sigterm_src;  /* "cnprocd-sigterm" */
 	sd_event_source *sighup_src;   /* "cnprocd-sighup": reload */
 	sd_event_source *sigusr1_src;  /* "cnprocd-sigusr1": dump the table */
+	HashCache *hc;                 /* exe-hash = sha256: the hashing worker */
+	sd_event_source *hc_src;       /* "cnprocd-exe-hash": its results */
 	sd_event_source *report_timer; /* "cnprocd-report": suppressed counts, STATUS= */
 	sd_event_source *sigusr2_src;  /* "cnprocd-sigusr2": debug stall, tests only */
 	sd_event_source *resync_timer; /* "cnprocd-resync": closes a loss episode */

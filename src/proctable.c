@@ -60,6 +60,7 @@ struct ProcTable {
 	DirCacheEntry dirs[DIR_CACHE_MAX];
 	size_t next_dir;
 
+	HashCache *hc;             /* exe-hash, or NULL */
 	unsigned long hz;          /* clock ticks per second, as /proc counts them */
 	bool boot_offset_fixed;
 	uint64_t boot_offset_ns;
@@ -71,6 +72,11 @@ void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n)
 {
 	t->redact = patterns;
 	t->n_redact = n;
+}
+
+void proctable_set_hashcache(ProcTable *t, HashCache *hc)
+{
+	t->hc = hc;
 }
 
 void proctable_set_boot_offset(ProcTable *t, uint64_t boot_offset_ns)
@@ -142,6 +148,8 @@ static void process_done(Process *p)
 {
 	container_unref(p->container);
 	p->container = NULL;
+	exe_hash_unref(p->exe_hash);
+	p->exe_hash = NULL;
 	free(p->exe);
 	free(p->argv);
 	free(p->cgroup);
@@ -371,6 +379,7 @@ static int process_inherit(Process *child, const Process *parent)
 	child->exe_flags = parent->exe_flags;
 	/* the same container; its pid inside is its own, read at its exec */
 	child->container = container_ref(parent->container);
+	child->exe_hash = exe_hash_ref(parent->exe_hash);
 	/* the audit login, the terminal and the directory are inherited as well */
 	child->loginuid = parent->loginuid;
 	child->sessionid = parent->sessionid;
@@ -557,6 +566,8 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	s->exe_flags = exe_flags_from_link(s->exe, have_st ? &exe_st : NULL);
 	if (have_st && !(s->exe_flags & EXE_MEMFD))
 		s->exe_flags |= writable_dir(t, dfd, s->exe, exe_st.st_dev);
+	if (have_st && t->hc)
+		s->exe_hash = hashcache_get(t->hc, dfd, &exe_st);
 	r = procfs_read_small_at(dfd, "cgroup", buf, sizeof(buf), &len);
 	if (r < 0)
 		goto fail;
@@ -615,6 +626,8 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	p->argv_truncated = s->argv_truncated;
 	replace_str(&p->exe, TAKE_PTR(s->exe));
 	p->exe_flags = s->exe_flags;
+	exe_hash_unref(p->exe_hash);
+	p->exe_hash = TAKE_PTR(s->exe_hash);
 	replace_str(&p->cwd, TAKE_PTR(s->cwd));
 	p->tty_nr = s->tty_nr;
 	if (s->login_known) {
@@ -793,6 +806,7 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 			free(p->cwd);
 			p->exe = p->argv = p->cwd = NULL;
 			p->exe_flags = 0;
+			exe_hash_unref(TAKE_PTR(p->exe_hash));
 			p->argv_len = 0;
 			p->argv_truncated = false;
 			/* nor its name: the exec gave it the new program's */

@@ -14,6 +14,7 @@
 #include "cnproc.h"
 #include "container.h"
 #include "exeflags.h"
+#include "hashcache.h"
 #include "procid.h"
 
 typedef enum ProcOrigin {
@@ -45,6 +46,7 @@ typedef struct Process {
 	char *cwd;          /* the working directory at exec (or when read); NULL unknown */
 	unsigned exe_flags; /* exeflags.h, of exe */
 	ProcContainer *container; /* the container its cgroup names; NULL: none (shared) */
+	ExeHash *exe_hash;  /* exe-hash: its executable's digest (shared); NULL: off */
 	pid_t ns_pid;       /* its pid in its own pid namespace, 0 unknown or the same */
 	uid_t loginuid;     /* the audit login uid, (uid_t)-1 unset; valid if login_known */
 	uint32_t sessionid; /* the audit session, (uint32_t)-1 unset */
@@ -92,6 +94,8 @@ const ProcTableStats *proctable_stats(const ProcTable *t);
 /* Arguments matching these patterns (see redact.h) are replaced by *** in every
  * command line read from now on. The array must live until changed again. */
 void proctable_set_redact(ProcTable *t, char *const *patterns, size_t n);
+/* exe-hash: execs look their file up in hc (NULL: no hashing) */
+void proctable_set_hashcache(ProcTable *t, HashCache *hc);
 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC for the start ticks of forks (procid.h): by
  * default read from the clocks at each fork; fixed from now on (tests). */
 void proctable_set_boot_offset(ProcTable *t, uint64_t boot_offset_ns);

@@ -32,9 +32,9 @@ Usage: $0 [OPTIONS]
   --no-cgroup        Stay in this cgroup even if its pids.max caps the burst and
                      the table-size case (by default the benchmark moves into a
                      pids cgroup of its own)
-  --cases LIST       Among: none ref ref8m cnprocd lean json journal forkstat
-                     extrace (lean: the shipped configuration with
-                     exec-prefetch = no)
+  --cases LIST       Among: none ref ref8m cnprocd lean hash json journal
+                     forkstat extrace (lean: the shipped configuration with
+                     exec-prefetch = no; hash: with exe-hash = sha256)
                      (default: all that are available)
   -h, --help         This help
 EOF
@@ -47,7 +47,7 @@ BURST_N=5000
 BURST_P=50
 HOLD_N=10000
 STORMS="fork exec thread burst"
-CASES="none ref ref8m cnprocd lean json journal forkstat extrace"
+CASES="none ref ref8m cnprocd lean hash json journal forkstat extrace"
 ROUNDS=1
 OWN_CGROUP=1
 SETTLE=1
@@ -312,12 +312,14 @@ start_listener() {
 		fi
 		LPID=$!
 		wait_until 5 grep -qs '^ready' "$2" ;;
-	cnprocd|lean|json|journal)
+	cnprocd|lean|hash|json|journal)
 		rm -f "$D/sock"
 		case $1 in
 		cnprocd) $CNPROCD_PREFIX "$CNPROCD" -c "$CNPROCD_CONF" --log-target=console \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
 		lean) $CNPROCD_PREFIX "$CNPROCD" -c "$D/lean.conf" --log-target=console \
+				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
+		hash) $CNPROCD_PREFIX "$CNPROCD" -c "$D/hash.conf" --log-target=console \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
 		json) $CNPROCD_PREFIX "$CNPROCD" -c "$D/all-exec.conf" --json \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
@@ -362,7 +364,7 @@ stop_listener() {
 	wait "$LPID"
 	LRC=$?
 	case $1 in
-	ref|ref8m|cnprocd|lean|json|journal) [ $LRC = 0 ] || return 1 ;;
+	ref|ref8m|cnprocd|lean|hash|json|journal) [ $LRC = 0 ] || return 1 ;;
 	# forkstat and extrace: only a fatal signal is a crash (their exit codes vary)
 	*) case $LRC in 132|134|135|136|139) return 1 ;; esac ;;
 	esac
@@ -376,6 +378,7 @@ case_label() {
 	ref8m) echo "reflisten 8M" ;;
 	cnprocd) echo "cnprocd shipped" ;;
 	lean) echo "cnprocd lean" ;;
+	hash) echo "cnprocd exe-hash" ;;
 	json) echo "cnprocd json exec" ;;
 	journal) echo "cnprocd journal" ;;
 	*) echo "$1" ;;
@@ -499,7 +502,7 @@ run_case() {
 
 	cpu0=- cpu1=- st0= st1= jcpu0= jcpu1=
 	[ -n "$LPID" ] && cpu0=$(cpu_ns "$LPID")
-	case $c in cnprocd|lean|json|journal) st0=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|hash|json|journal) st0=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu0=$(cpu_ns "$JPID")
 
 	case $storm in
@@ -524,7 +527,7 @@ run_case() {
 		cpu1=$(cpu_ns "$LPID")
 		hwm=$(status_kb "$LPID" VmHWM)
 	fi
-	case $c in cnprocd|lean|json|journal) st1=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|hash|json|journal) st1=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu1=$(cpu_ns "$JPID")
 
 	if ! stop_listener "$c"; then
@@ -561,7 +564,7 @@ run_case() {
 		notes="$notes drops=$drops enobufs=$(kv "$out" enobufs) seq_gaps=$lost rcvbuf=$(kv "$out" rcvbuf);"
 		[ "$drops" != "$lost" ] && notes="$notes kernel drops != sequence gaps;"
 		;;
-	cnprocd|lean|json|journal)
+	cnprocd|lean|hash|json|journal)
 		if [ -n "$st0" ] && [ -n "$st1" ]; then
 			read -r ev0 lo0 kd0 nb0 sg0 rs0 rl0 su0 _ <<<"$st0"
 			read -r ev1 lo1 kd1 nb1 sg1 rs1 rl1 su1 _ <<<"$st1"
@@ -619,7 +622,7 @@ run_case() {
 				if ($0 == "<unknown>") $0 = "<unread>"; print p, $0 }' "$out" ;;
 		extrace)
 			cat "$out" ;;
-		cnprocd|lean)
+		cnprocd|lean|hash)
 			# rate-limited by the shipped rules: checked for wrong data, no share
 			sed -n -e 's/.* exec  *pid=\([0-9]*\) .*argv=? (exited.*/\1 <unread>/p;t' \
 				-e 's/ rule=[^ ]*$//; s/ unit=[^ ]*$//' \
@@ -627,12 +630,12 @@ run_case() {
 		*) : ;;
 		esac >"$argvf"
 		case $c in
-		json|journal|forkstat|extrace|cnprocd|lean)
+		json|journal|forkstat|extrace|cnprocd|lean|hash)
 			res=$(argv_check "$pidmap" "$runid" <"$argvf")
 			ok=$(echo "$res" | kv /dev/stdin ok)
 			ok=${ok:-0}
 			set -- $(echo "$res" | head -n 1)
-			if [ "$c" = cnprocd ] || [ "$c" = lean ]; then
+			if [ "$c" = cnprocd ] || [ "$c" = lean ] || [ "$c" = hash ]; then
 				argv="rl"
 			else
 				argv=$(calc "100 * $ok / $lifecycles")
@@ -777,6 +780,7 @@ printf '[cnprocd]\ndefault-action = ignore\nrate-limit = none\n\n[rule all-exec]
 	>"$D/all-exec.conf"
 # the shipped rules, without the exec prefetch: what reading argv at once costs
 { cat "$CNPROCD_CONF"; printf '\n[cnprocd]\nexec-prefetch = no\n'; } >"$D/lean.conf"
+{ cat "$CNPROCD_CONF"; printf '\n[cnprocd]\nexe-hash = sha256\n'; } >"$D/hash.conf"
 
 JOURNAL_OK=
 case " $CASES " in
@@ -852,6 +856,8 @@ for storm in $STORMS; do
 	for ROUND in $(seq "$ROUNDS"); do
 		for c in $CASES; do
 			available "$c" || continue
+			# hashing only matters where programs are started
+			[ "$c" = hash ] && [ "$storm" != exec ] && continue
 			run_case "$storm" "$c"
 			sleep "$SETTLE"
 		done
@@ -868,6 +874,7 @@ cpu/event: the listener's CPU time during the storm / the events the kernel prod
 processes reported with their own marker argument (rl: rate-limited by the shipped
 rules). other load: CPU used meanwhile by everything but the storm and the listener.
 cnprocd lean: the shipped rules with exec-prefetch = no (execs read in their batch).
+cnprocd exe-hash: the shipped rules with exe-hash = sha256 (its worker thread counts).
 EOF
 
 # The least any listener that reads argv from /proc pays per exec: one read of a
@@ -911,7 +918,7 @@ for storm in fork exec; do
 done
 s_lost=
 for storm in $STORMS; do
-	for c in cnprocd lean json journal; do
+	for c in cnprocd lean hash json journal; do
 		l=$(total "$storm" "$c" lost)
 		[ "$l" = - ] && continue
 		s_lost="$s_lost $storm/$c=$l"
@@ -956,6 +963,12 @@ if [ "$r" != - ]; then
 	[ "$a" != - ] && [ "$b" != - ] &&
 		printf ', CPU/event %s = %s of forkstat' "$(fmt_us "$a")" "$(fmt_ratio "$(calc "$a / $b")")"
 	printf '; argv then mostly unread\n'
+fi
+# the same with executables hashed
+a=$(median exec hash cpuev) b2=$(median exec forkstat cpuev)
+if [ "$a" != - ] && [ "$b2" != - ]; then
+	printf 'WITH EXE HASH (exe-hash = sha256): exec CPU/event %s = %s of forkstat\n' \
+		"$(fmt_us "$a")" "$(fmt_ratio "$(calc "$a / $b2")")"
 fi
 # an exec lifecycle is 3 events: the exec target allows 3 x forkstat's per-event
 # CPU for the whole lifecycle, argv read included
