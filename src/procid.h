@@ -22,7 +22,7 @@
 /* the longest "PID@TICKS" with its NUL */
 #define PROC_ID_MAX 32
 /* how long a fork may take from the child's start stamp to its event */
-#define START_MARGIN_NS (200 * 1000ULL)
+#define START_MARGIN_NS (50 * 1000ULL)
 
 typedef struct ProcId {
 	pid_t pid;            /* 0: unknown */

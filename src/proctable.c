@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "rcstr.h"
 #include "redact.h"
 #include "util.h"
 
@@ -150,11 +151,11 @@ static void process_done(Process *p)
 	p->container = NULL;
 	exe_hash_unref(p->exe_hash);
 	p->exe_hash = NULL;
-	free(p->exe);
-	free(p->argv);
-	free(p->cgroup);
-	free(p->unit);
-	free(p->cwd);
+	rcstr_unref(p->exe);
+	rcstr_unref(p->argv);
+	rcstr_unref(p->cgroup);
+	rcstr_unref(p->unit);
+	rcstr_unref(p->cwd);
 	p->exe = p->argv = p->cgroup = p->unit = p->cwd = NULL;
 	p->argv_len = 0;
 }
@@ -360,11 +361,11 @@ int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *user
 	return 0;
 }
 
-static int replace_str(char **dst, char *src)
+/* the table's strings are shared (rcstr.h) */
+static void replace_str(char **dst, char *src)
 {
-	free(*dst);
+	rcstr_unref(*dst);
 	*dst = src;
-	return 0;
 }
 
 /* Copy what a forked child inherits from its parent, without touching /proc. */
@@ -385,22 +386,15 @@ static int process_inherit(Process *child, const Process *parent)
 	child->sessionid = parent->sessionid;
 	child->login_known = parent->login_known;
 	child->tty_nr = parent->tty_nr;
-	if (parent->cwd && !(child->cwd = strdup(parent->cwd)))
-		return -ENOMEM;
-	if (parent->exe && !(child->exe = strdup(parent->exe)))
-		return -ENOMEM;
-	if (parent->argv_len > 0) {
-		child->argv = malloc(parent->argv_len);
-		if (!child->argv)
-			return -ENOMEM;
-		memcpy(child->argv, parent->argv, parent->argv_len);
-		child->argv_len = parent->argv_len;
-		child->argv_truncated = parent->argv_truncated;
-	}
-	if (parent->cgroup && !(child->cgroup = strdup(parent->cgroup)))
-		return -ENOMEM;
-	if (parent->unit && !(child->unit = strdup(parent->unit)))
-		return -ENOMEM;
+	/* shared, not copied: most children never exec, and they are most of a
+	 * busy table */
+	child->cwd = rcstr_ref(parent->cwd);
+	child->exe = rcstr_ref(parent->exe);
+	child->argv = rcstr_ref(parent->argv);
+	child->argv_len = parent->argv_len;
+	child->argv_truncated = parent->argv_truncated;
+	child->cgroup = rcstr_ref(parent->cgroup);
+	child->unit = rcstr_ref(parent->unit);
 	return 0;
 }
 
@@ -515,20 +509,27 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 		size_t red_len;
 
 		r = argv_redact(s->argv, s->argv_len, t->redact, t->n_redact, &red, &red_len);
-		if (r < 0)
+		if (r < 0) {
+			free(TAKE_PTR(s->argv));
 			goto fail;
+		}
 		if (r > 0) {
 			free(s->argv);
 			s->argv = red;
 			s->argv_len = red_len;
 		}
 	}
+	/* from here on every string of s is shared (rcstr.h), so process_done()
+	 * frees them all alike */
+	r = rcstr_adopt(&s->argv, s->argv_len);
+	if (r < 0)
+		goto fail;
 	/* exe needs ptrace access to the target: EACCES is expected for some processes */
 	r = procfs_read_link_at(dfd, "exe", &s->exe);
-	if (r == -ENOMEM)
+	if (r == -ENOMEM || (r = rcstr_adopt(&s->exe, s->exe ? strlen(s->exe) : 0)) < 0)
 		goto fail;
 	r = procfs_read_link_at(dfd, "cwd", &s->cwd);
-	if (r == -ENOMEM)
+	if (r == -ENOMEM || (r = rcstr_adopt(&s->cwd, s->cwd ? strlen(s->cwd) : 0)) < 0)
 		goto fail;
 
 	r = procfs_read_small_at(dfd, "stat", buf, sizeof(buf), &len);
@@ -572,8 +573,11 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	if (r < 0)
 		goto fail;
 	if (procfs_parse_cgroup(buf, len, &s->cgroup) == 0) {
+		if ((r = rcstr_adopt(&s->cgroup, strlen(s->cgroup))) < 0)
+			goto fail;
 		r = cgroup_path_to_unit(s->cgroup, &s->unit);
-		if (r == -ENOMEM)
+		if (r == -ENOMEM ||
+		    (r = rcstr_adopt(&s->unit, s->unit ? strlen(s->unit) : 0)) < 0)
 			goto fail;
 		s->container = container_of_cgroup(s->cgroup);
 	}
@@ -618,9 +622,15 @@ static int snapshot_merge(ProcTable *t, Process *p, Process *s)
 	/* an id once given is kept: records already carry it */
 	if (!proc_id_known(p->id))
 		p->id = s->id;
-	else if (!proc_id_equal(p->id, s->id))
+	else if (!proc_id_equal(p->id, s->id)) {
 		t->stats.n_id_mispredicted++;
-	free(p->argv);
+		/* a tick computed near a tick's start whose check could not be
+		 * read: /proc's is the id (a verified one never changes) */
+		if (p->id_unverified)
+			p->id = s->id;
+	}
+	p->id_unverified = false;
+	rcstr_unref(p->argv);
 	p->argv = TAKE_PTR(s->argv);
 	p->argv_len = s->argv_len;
 	p->argv_truncated = s->argv_truncated;
@@ -703,12 +713,39 @@ static void fork_id(ProcTable *t, Process *p, const ProcEvent *ev)
 	p->id = (ProcId){ .pid = p->pid, .start_ticks = ticks };
 	if (!ambiguous)
 		return;
-	/* gone already: nobody will read another tick for it */
 	t->stats.n_id_reads++;
 	if (procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL) == 0 &&
 	    procfs_parse_stat(stat, len, &ps) == 0 &&
 	    same_start(procfs_ticks_to_monotonic_ns(ps.starttime), ev->timestamp_ns))
 		p->id.start_ticks = ps.starttime;
+	else
+		/* gone already (a short-lived child): its exec's read, if any, says */
+		p->id_unverified = true;
+}
+
+/* *s equal to the parent's: share that one (a scan reads each process's own) */
+static void share_str(char **s, char *parent_s)
+{
+	if (*s && parent_s && *s != parent_s && strcmp(*s, parent_s) == 0)
+		replace_str(s, rcstr_ref(parent_s));
+}
+
+/* After a scan: what a process has in common with its parent is kept once, as a
+ * fork would have left it (10,000 scanned children of one parent cost 2 MiB
+ * more than 10,000 forked ones did). */
+static void share_with_parent(ProcTable *t, Process *p)
+{
+	Process *parent = p->ppid > 0 ? proctable_get(t, p->ppid) : NULL;
+
+	if (!parent || parent == p)
+		return;
+	share_str(&p->exe, parent->exe);
+	share_str(&p->cwd, parent->cwd);
+	share_str(&p->cgroup, parent->cgroup);
+	share_str(&p->unit, parent->unit);
+	if (p->argv && parent->argv && p->argv != parent->argv &&
+	    p->argv_len == parent->argv_len && memcmp(p->argv, parent->argv, p->argv_len) == 0)
+		replace_str(&p->argv, rcstr_ref(parent->argv));
 }
 
 /* The parent of an entry first seen other than by its fork: the one it has now. */
@@ -801,9 +838,9 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 		if (r < 0) {
 			/* gone (or unreadable) already: what fork copied from the parent
 			 * describes the old program, so drop it rather than mislabel */
-			free(p->exe);
-			free(p->argv);
-			free(p->cwd);
+			rcstr_unref(p->exe);
+			rcstr_unref(p->argv);
+			rcstr_unref(p->cwd);
 			p->exe = p->argv = p->cwd = NULL;
 			p->exe_flags = 0;
 			exe_hash_unref(TAKE_PTR(p->exe_hash));
@@ -929,6 +966,8 @@ static int scan(ProcTable *t, bool check_known)
 			continue;
 		}
 		p->seen = t->generation;
+		/* at once, not after the scan: the copies would have raised the peak */
+		share_with_parent(t, p);
 		r = table_insert(t, p);
 		if (r == -ENOMEM)
 			return r;
@@ -938,8 +977,11 @@ static int scan(ProcTable *t, bool check_known)
 	}
 	/* parents now that all are in (readdir's order is not the tree's) */
 	for (size_t i = 0; added > 0 && i < t->capacity; i++)
-		if (t->slots[i] && t->slots[i]->origin == PROC_ORIGIN_SCANNED)
+		if (t->slots[i] && t->slots[i]->origin == PROC_ORIGIN_SCANNED &&
+		    t->slots[i]->seen == t->generation) {
 			adopt_parent_id(t, t->slots[i]);
+			share_with_parent(t, t->slots[i]);
+		}
 	log_debug("Scan of %s added %u processes, %zu tracked.", t->proc_root, added, t->n);
 	return (int)added;
 }

@@ -56,6 +56,7 @@ typedef struct Process {
 	ProcId id;          /* stable identity (procid.h); unknown until known */
 	ProcId parent_id;   /* the parent's at fork (or when first seen): kept for
 			     * life, also when it is reparented */
+	bool id_unverified; /* computed near a tick's start, /proc not read yet */
 	ProcOrigin origin;
 	char state;         /* from the last /proc read */
 	bool exec_seen;
@@ -77,7 +78,8 @@ typedef struct ProcTableStats {
 	uint64_t n_reused;    /* stale entries replaced by a new process with their pid */
 	uint64_t n_id_reads;  /* forks whose start tick was read from /proc (ambiguous) */
 	uint64_t n_id_mispredicted; /* start ticks computed at fork that /proc contradicted
-				     * later (the process keeps the computed id) */
+				     * at the exec (then corrected, when the fork-time
+				     * check could not be read) */
 } ProcTableStats;
 
 typedef struct ProcTable ProcTable;

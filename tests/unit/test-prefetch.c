@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "prefetch.h"
+#include "rcstr.h"
 #include "test.h"
 
 /* a snapshot as proctable_prefetch leaves it: read, with an argv of its own */
@@ -13,7 +14,7 @@ static void fill(ProcSnapshot *s, pid_t pid, const char *argv)
 {
 	s->result = 0;
 	s->data = (Process){ .pid = pid };
-	s->data.argv = strdup(argv);
+	s->data.argv = rcstr_newn(argv, strlen(argv)); /* the table's strings are shared */
 	s->data.argv_len = strlen(argv) + 1;
 }
 

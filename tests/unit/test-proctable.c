@@ -407,9 +407,11 @@ static void test_fork_inherits(void)
 	TS_ASSERT_INT_EQ(p->start_ns, 123456789);
 	TS_ASSERT_STR_EQ(p->comm, "foo");
 	TS_ASSERT_STR_EQ(p->exe, "/usr/bin/foo");
-	TS_ASSERT(p->exe != parent->exe); /* a copy, not shared */
+	/* shared with the parent, not copied (an exec of either replaces its own) */
+	TS_ASSERT(p->exe == parent->exe);
 	TS_ASSERT(argv_eq(p, FOO_ARGV, FOO_ARGV_LEN));
-	TS_ASSERT(p->argv != parent->argv);
+	TS_ASSERT(p->argv == parent->argv);
+	TS_ASSERT(p->cgroup == parent->cgroup);
 	TS_ASSERT_STR_EQ(p->cgroup, "/system.slice/foo.service");
 	TS_ASSERT_STR_EQ(p->unit, "foo.service");
 	TS_ASSERT_INT_EQ(p->uid, 1000);
