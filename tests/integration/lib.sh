@@ -137,6 +137,34 @@ _json_show() {
 	echo "---"
 } >&2
 
+# marked_records EVENT TAG [SELECT]: the JSON records in $T/out (cnprocd --json) of
+# EVENT whose last argument is the test's marker "$M-TAG", and that the jq
+# condition SELECT keeps
+marked_records() {
+	complete_lines "$T/out" | jq -c --arg e "$1" --arg m "$M-$2" \
+		"select(.event == \$e and .argv[-1] == \$m) | select(${3:-true})" 2>/dev/null
+}
+
+# expect_marked EVENT TAG CHECK [SELECT]: such a record comes (10 s at most), and
+# one of them satisfies the jq condition CHECK; else the test fails
+expect_marked() {
+	_em_i=0
+	while [ $_em_i -lt 100 ] && [ -z "$(marked_records "$1" "$2" "${4:-true}")" ]; do
+		sleep 0.1
+		_em_i=$((_em_i + 1))
+	done
+	marked_records "$1" "$2" "${4:-true}" | json_has "$3" ||
+		fail "$1 of $2: not $3: $(marked_records "$1" "$2" "${4:-true}" | head -n 3 |
+			cut -c 1-400)"
+}
+
+# wait_clients N: the test daemon has N varlink clients (subscribers) or more
+# within 10 s
+wait_clients() {
+	wait_for - 10 sh -c "[ \$(timeout 5 '$CNPROCCTL' --socket '$T/io.cnprocd.Monitor' --json status |
+		jq .clients) -ge $1 ]"
+}
+
 # complete_lines FILE: FILE as far as it is written: up to its last newline (a
 # writer may be in the middle of a line), without the NULs that : >FILE leaves in
 # front of what a writer that has FILE open writes next (a hole up to its offset)

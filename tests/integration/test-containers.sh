@@ -62,8 +62,7 @@ MON1=$!
 	>"$T/mon-web" 2>"$T/mon-web.err" &
 MON2=$!
 KEEP_PIDS="$MON1 $MON2"
-wait_for - 10 sh -c "[ \$(timeout 5 '$CNPROCCTL' --socket '$T/io.cnprocd.Monitor' --json status |
-	jq .clients) -ge 2 ]" || fail "the monitors did not subscribe"
+wait_clients 2 || fail "the monitors did not subscribe"
 
 # in_cgroup PATH TAG [CMD...]: a child moves itself into PATH (under TOP, in
 # every hierarchy) and execs CMD, by default sh -c 'sleep 0.3' MARKER-TAG
@@ -87,18 +86,8 @@ in_cgroup() {
 	sh "$T/in-cgroup.sh" "$_p" "$_tag" "$ROOTS" "$@" || fail "could not run in $_p"
 }
 # record TAG: the exec of the marked command (not in-cgroup.sh's own, before its move)
-record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$1" --arg h "$T/in-cgroup.sh" \
-		'select(.event == "exec" and .argv[-1] == $m and .argv[1] != $h)'
-}
-expect() {
-	_i=0
-	while [ $_i -lt 100 ] && [ -z "$(record "$1")" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	record "$1" | json_has "$2" || fail "exec of $1: not $2: $(record "$1" | cut -c 1-400)"
-}
+record() { marked_records exec "$1" ".argv[1] != \"$T/in-cgroup.sh\""; }
+expect() { expect_marked exec "$1" "$2" ".argv[1] != \"$T/in-cgroup.sh\""; }
 
 ID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 ID2=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210

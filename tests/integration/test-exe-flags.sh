@@ -26,21 +26,10 @@ start_daemon --json -c "$T/cnprocd.conf"
 "$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json monitor --exe-flags memfd,setuid \
 	>"$T/mon" 2>"$T/mon.err" &
 KEEP_PIDS=$!
-wait_for - 10 sh -c "[ \$(timeout 5 '$CNPROCCTL' --socket '$T/io.cnprocd.Monitor' --json status |
-	jq .clients) -ge 1 ]" || fail "the monitor did not subscribe"
+wait_clients 1 || fail "the monitor did not subscribe"
 
-record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
-}
-# expect TAG FILTER: the exec record of TAG comes (10 s at most) and matches FILTER
-expect() {
-	_i=0
-	while [ $_i -lt 100 ] && [ -z "$(record "$1")" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	record "$1" | json_has "$2" || fail "exec of $1: not $2"
-}
+record() { marked_records exec "$1"; }
+expect() { expect_marked exec "$1" "$2"; }
 
 # fileless
 "$MEMFD_EXEC" /bin/sh sh -c 'sleep 0.5' "$M-memfd"

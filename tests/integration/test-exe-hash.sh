@@ -21,18 +21,8 @@ cmdline = "*$M*"
 CONF
 start_daemon --json -c "$T/cnprocd.conf"
 
-# record EVENT TAG: the marked process's records of EVENT
-record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$2" "select(.event == \"$1\" and .argv[-1] == \$m)"
-}
-expect() {
-	_i=0
-	while [ $_i -lt 100 ] && [ -z "$(record "$1" "$2")" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	record "$1" "$2" | json_has "$3" || fail "$1 of $2: not $3: $(record "$1" "$2" | cut -c 1-300)"
-}
+record() { marked_records "$1" "$2"; }
+expect() { expect_marked "$1" "$2" "$3"; }
 
 cp /bin/sh "$T/sh"
 sum1=$(sha256sum "$T/sh" | cut -d' ' -f1)

@@ -38,19 +38,8 @@ start_daemon --json -c "$T/cnprocd.conf"
 
 # record EVENT TAG: the JSON record of the marked process's event (sh ... MARKER;
 # not this test's own jq, whose arguments hold the marker too)
-record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$2" \
-		"select(.event == \"$1\" and .argv[0] == \"sh\" and .argv[-1] == \$m)"
-}
-# expect EVENT TAG FILTER: that record comes (10 s at most) and matches FILTER
-expect() {
-	_i=0
-	while [ $_i -lt 100 ] && [ -z "$(record "$1" "$2")" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	record "$1" "$2" | json_has "$3" || fail "$1 of $2: not $3"
-}
+record() { marked_records "$1" "$2" '.argv[0] == "sh"'; }
+expect() { expect_marked "$1" "$2" "$3" '.argv[0] == "sh"'; }
 
 # the login: write the login uid, then exec the "shell" that runs the rest
 sh -c "echo $login_uid >/proc/self/loginuid && exec sh -c '

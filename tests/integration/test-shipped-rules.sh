@@ -16,17 +16,8 @@ need script
 M="cnprocd-shipped-$$"
 start_daemon --json -c "$CNPROCD_CONF"
 
-record() {
-	complete_lines "$T/out" | jq -c --arg m "$M-$1" 'select(.event == "exec" and .argv[-1] == $m)'
-}
-expect() {
-	_i=0
-	while [ $_i -lt 100 ] && [ -z "$(record "$1")" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	record "$1" | json_has "$2" || fail "exec of $1: not $2: $(record "$1" | cut -c 1-300)"
-}
+record() { marked_records exec "$1"; }
+expect() { expect_marked exec "$1" "$2"; }
 
 "$MEMFD_EXEC" /bin/sh sh -c 'sleep 0.3' "$M-memfd" || skip "no memfd exec here"
 expect memfd '.rule == "suspicious-executable" and .priority == "warning" and .exe_flags == ["memfd"]'
