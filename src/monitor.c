@@ -57,13 +57,38 @@ static int get_stats(VarlinkCall *call, json_t *params, unsigned flags, void *us
 	return o ? varlink_call_reply(call, o) : -ENOMEM;
 }
 
+/* A page of ListProcesses with "more": at most this many processes or bytes, so
+ * that a client holds one page, whatever the size of the table */
+#define PAGE_PROCESSES 256
+#define PAGE_BYTES (256 * 1024)
+
 typedef struct ListFilter {
 	Monitor *monitor;
-	const char *unit, *comm;
-	int64_t uid; /* -1: any */
+	char *unit, *comm; /* copies: a paged call outlives its message */
+	int64_t uid;       /* -1: any */
 	VarlinkArray out;
+	size_t max_bytes;  /* the reply may not grow beyond this */
 	int error;
+	/* paged: the pids to list, in order, and how far the pages got */
+	pid_t *pids;
+	size_t n_pids, next;
+	VarlinkCall *call;
 } ListFilter;
+
+static void list_filter_free(ListFilter *f)
+{
+	varlink_array_done(&f->out);
+	free(f->unit);
+	free(f->comm);
+	free(f->pids);
+	free(f);
+}
+
+static void list_filter_freep(ListFilter **f)
+{
+	if (*f)
+		list_filter_free(*f);
+}
 
 static int list_one(const Process *p, void *userdata)
 {
@@ -76,7 +101,69 @@ static int list_one(const Process *p, void *userdata)
 	if (f->uid >= 0 && (p->euid == (uid_t)-1 || (int64_t)p->euid != f->uid))
 		return 0;
 	f->error = varlink_array_add(&f->out, process_json(f->monitor, p));
+	if (f->error == 0 && varlink_array_size(&f->out) > f->max_bytes)
+		f->error = -E2BIG;
 	return f->error < 0;
+}
+
+static int collect_pid(const Process *p, void *userdata)
+{
+	ListFilter *f = userdata;
+
+	f->pids[f->n_pids++] = p->pid;
+	return 0;
+}
+
+static int pid_compare(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void list_next_page(VarlinkCall *call, void *userdata);
+
+/* One page from where the last ended (processes gone meanwhile are skipped, new
+ * ones after the first page are not listed: it is the table as it was); the
+ * last page is the final reply. */
+static int list_send_page(ListFilter *f)
+{
+	VarlinkCall *call = f->call;
+	int r;
+
+	r = varlink_array_begin(&f->out, "processes");
+	if (r < 0)
+		return r;
+	while (f->next < f->n_pids && f->out.n < PAGE_PROCESSES &&
+	       varlink_array_size(&f->out) < PAGE_BYTES) {
+		const Process *p = proctable_get(f->monitor->table, f->pids[f->next++]);
+
+		if (p && list_one(p, f))
+			return f->error;
+	}
+	if (f->next < f->n_pids) {
+		r = varlink_call_notify_array(call, &f->out);
+		if (r < 0)
+			return r;
+		varlink_call_when_drained(call, list_next_page, f);
+		return 0;
+	}
+	/* the call ends here: its end callback frees f */
+	return varlink_call_reply_array(call, &f->out);
+}
+
+static void list_next_page(VarlinkCall *call, void *userdata)
+{
+	ListFilter *f = userdata;
+	int r = list_send_page(f);
+
+	if (r == -ENOMEM)
+		(void)varlink_call_error(call, VARLINK_ERROR_INTERNAL, NULL);
+}
+
+static void on_list_end(VarlinkCall *call, void *userdata)
+{
+	list_filter_free(userdata);
 }
 
 static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
@@ -87,36 +174,59 @@ static int list_processes(VarlinkCall *call, json_t *params, unsigned flags, voi
 		{ "comm", JSON_STRING },
 	};
 	Monitor *mon = userdata;
-	ListFilter f = { .monitor = mon, .uid = -1 };
-	const char *user;
+	_cleanup_(list_filter_freep) ListFilter *f = NULL;
+	const char *user, *s;
+	int r;
 
 	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
 		return 0;
-	f.unit = json_string_value(json_object_get(params, "unit"));
-	f.comm = json_string_value(json_object_get(params, "comm"));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	*f = (ListFilter){ .monitor = mon, .uid = -1, .call = call };
+	if (((s = json_string_value(json_object_get(params, "unit"))) && !(f->unit = strdup(s))) ||
+	    ((s = json_string_value(json_object_get(params, "comm"))) && !(f->comm = strdup(s))))
+		return -ENOMEM;
 	user = json_string_value(json_object_get(params, "user"));
 	if (user) {
 		uint64_t u;
 		struct passwd *pw;
 
 		if (parse_uint64(user, &u) == 0)
-			f.uid = (int64_t)u;
+			f->uid = (int64_t)u;
 		else if ((pw = getpwnam(user)))
-			f.uid = pw->pw_uid;
+			f->uid = pw->pw_uid;
 		else
 			return varlink_call_error_invalid_parameter(call, "user");
 	}
-	/* written out one process at a time: a table of thousands as one JSON tree
-	 * would take tens of MiB, and the allocator keeps them */
-	f.error = varlink_array_begin(&f.out, "processes");
-	if (f.error < 0)
-		return f.error;
-	proctable_foreach(mon->table, list_one, &f);
-	if (f.error < 0) {
-		varlink_array_done(&f.out);
-		return f.error;
+	if (flags & VARLINK_CALL_MORE) {
+		/* pages, each sent when the client has read the last */
+		f->pids = malloc((proctable_size(mon->table) ?: 1) * sizeof(pid_t));
+		if (!f->pids)
+			return -ENOMEM;
+		proctable_foreach(mon->table, collect_pid, f);
+		qsort(f->pids, f->n_pids, sizeof(pid_t), pid_compare);
+		f->max_bytes = SIZE_MAX;
+		varlink_call_set_disconnect(call, on_list_end, f);
+		r = list_send_page(TAKE_PTR(f));
+		return r == -ENOMEM ? r : 0;
 	}
-	return varlink_call_reply_array(call, &f.out);
+	/* one reply: written out one process at a time (a table of thousands as one
+	 * JSON tree would take tens of MiB, and the allocator keeps them), and never
+	 * beyond what all clients' replies may still take together */
+	f->max_bytes = varlink_call_output_budget(call);
+	r = varlink_array_begin(&f->out, "processes");
+	if (r < 0)
+		return r;
+	proctable_foreach(mon->table, list_one, f);
+	if (f->error == -E2BIG) {
+		varlink_array_done(&f->out);
+		return varlink_call_error(call, MONITOR_ERROR_REPLY_TOO_LARGE,
+					  json_pack("{s:I}", "max_bytes", (json_int_t)f->max_bytes));
+	}
+	if (f->error < 0)
+		return f->error;
+	return varlink_call_reply_array(call, &f->out);
 }
 
 /* GetProcess names a process by pid, or by process_id (which a reused pid cannot

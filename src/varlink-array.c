@@ -42,12 +42,20 @@ int varlink_array_add(VarlinkArray *a, json_t *element)
 	return r;
 }
 
-int varlink_call_reply_array(VarlinkCall *call, VarlinkArray *a)
+size_t varlink_array_size(const VarlinkArray *a)
+{
+	long pos = a->f ? ftell(a->f) : -1;
+
+	return pos > 0 ? (size_t)pos : 0;
+}
+
+/* end: what closes the text, the final reply's or a continuing one's */
+static int array_send(VarlinkCall *call, VarlinkArray *a, const char *end, bool final)
 {
 	char *text;
 	size_t l;
 
-	if (!a->f || fputs("]}}", a->f) == EOF || fflush(a->f) == EOF || ferror(a->f)) {
+	if (!a->f || fputs(end, a->f) == EOF || fflush(a->f) == EOF || ferror(a->f)) {
 		varlink_array_done(a);
 		return -ENOMEM;
 	}
@@ -57,7 +65,17 @@ int varlink_call_reply_array(VarlinkCall *call, VarlinkArray *a)
 	text = TAKE_PTR(a->text);
 	l = a->size + 1;
 	varlink_array_done(a);
-	return varlink_call_reply_text(call, text, l);
+	return final ? varlink_call_reply_text(call, text, l) : varlink_call_notify_text(call, text, l);
+}
+
+int varlink_call_reply_array(VarlinkCall *call, VarlinkArray *a)
+{
+	return array_send(call, a, "]}}", true);
+}
+
+int varlink_call_notify_array(VarlinkCall *call, VarlinkArray *a)
+{
+	return array_send(call, a, "]},\"continues\":true}", false);
 }
 
 void varlink_array_done(VarlinkArray *a)

@@ -24,6 +24,9 @@ struct VarlinkCall {
 	unsigned flags;
 	void (*disconnect_cb)(VarlinkCall *c, void *userdata);
 	void *disconnect_userdata;
+	void (*drained_cb)(VarlinkCall *c, void *userdata);
+	void *drained_userdata;
+	sd_event_source *drained_src; /* armed: the output is written, cb is due */
 };
 
 struct Connection {
@@ -106,6 +109,8 @@ static void call_end(VarlinkCall *call)
 	void (*cb)(VarlinkCall *c, void *userdata) = call->disconnect_cb;
 
 	call->disconnect_cb = NULL;
+	call->drained_cb = NULL;
+	call->drained_src = sd_event_source_disable_unref(call->drained_src);
 	if (call->conn)
 		call->conn->last_active = now_usec(CLOCK_MONOTONIC);
 	if (call->conn && call->conn->call == call)
@@ -160,6 +165,46 @@ static bool connection_finished(const Connection *c)
 	return c->read_eof && !c->call && c->out_size == 0 && !memchr(c->in, 0, c->in_size);
 }
 
+static int on_drained(sd_event_source *src, void *userdata)
+{
+	VarlinkCall *call = userdata;
+	void (*cb)(VarlinkCall *c, void *userdata) = call->drained_cb;
+
+	call->drained_src = sd_event_source_disable_unref(call->drained_src);
+	call->drained_cb = NULL;
+	if (cb)
+		cb(call, call->drained_userdata);
+	return 0;
+}
+
+/* A call waiting for its client to read everything: due now? (from the loop, so
+ * that pages do not recurse into each other when the socket takes them at once) */
+static void call_check_drained(VarlinkCall *call)
+{
+	Connection *c = call->conn;
+
+	if (!call->drained_cb || call->drained_src || !c || c->out_size > 0)
+		return;
+	if (sd_event_add_defer(c->server->event, &call->drained_src, on_drained, call) < 0)
+		return;
+	(void)sd_event_source_set_description(call->drained_src, "varlink-drained");
+}
+
+void varlink_call_when_drained(VarlinkCall *call, void (*cb)(VarlinkCall *c, void *userdata),
+			       void *userdata)
+{
+	call->drained_cb = cb;
+	call->drained_userdata = userdata;
+	call_check_drained(call);
+}
+
+size_t varlink_call_output_budget(const VarlinkCall *call)
+{
+	const VarlinkServer *s = call->conn->server;
+
+	return s->out_total < s->limits.max_output_total ? s->limits.max_output_total - s->out_total : 0;
+}
+
 /* Write what we can; -errno on a dead peer. */
 static int connection_flush(Connection *c)
 {
@@ -178,6 +223,8 @@ static int connection_flush(Connection *c)
 			c->last_progress = now_usec(CLOCK_MONOTONIC);
 	}
 	connection_update_events(c);
+	if (c->call)
+		call_check_drained(c->call);
 	return 0;
 }
 
@@ -347,6 +394,15 @@ int varlink_call_reply(VarlinkCall *call, json_t *parameters)
 int varlink_call_reply_text(VarlinkCall *call, char *text, size_t l)
 {
 	return call_send_text(call, text, l, true);
+}
+
+int varlink_call_notify_text(VarlinkCall *call, char *text, size_t l)
+{
+	if (!(call->flags & VARLINK_CALL_MORE)) {
+		free(text);
+		return -EINVAL;
+	}
+	return call_send_text(call, text, l, false);
 }
 
 int varlink_call_notify(VarlinkCall *call, json_t *parameters)

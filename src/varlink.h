@@ -129,16 +129,30 @@ int varlink_array_begin(VarlinkArray *a, const char *key);
 /* element is consumed; -ENOMEM */
 int varlink_array_add(VarlinkArray *a, json_t *element);
 int varlink_call_reply_array(VarlinkCall *c, VarlinkArray *a);
+/* The same as a reply that continues (a call with "more"): one page of a list. */
+int varlink_call_notify_array(VarlinkCall *c, VarlinkArray *a);
+/* Bytes of text so far */
+size_t varlink_array_size(const VarlinkArray *a);
 void varlink_array_done(VarlinkArray *a);
 /* A final reply already written as text (l bytes with its terminating NUL; text is
- * taken): what varlink_call_reply_array() sends. */
+ * taken): what varlink_call_reply_array() sends; notify: one that continues. */
 int varlink_call_reply_text(VarlinkCall *c, char *text, size_t l);
+int varlink_call_notify_text(VarlinkCall *c, char *text, size_t l);
 
 /* Who is calling (SO_PEERCRED of the connection). */
 uid_t varlink_call_peer_uid(const VarlinkCall *c);
 /* Bytes waiting to be written to this call's client. */
 size_t varlink_call_output_queued(const VarlinkCall *c);
 size_t varlink_call_output_limit(const VarlinkCall *c);
+/* What may still be queued for all clients together (max_output_total less what
+ * is queued): a big reply must fit in it. */
+size_t varlink_call_output_budget(const VarlinkCall *c);
+
+/* cb is called once, from the event loop, when everything queued for this call's
+ * client has been written (at once if nothing is): the time to send the next
+ * page of a long answer, so that one client holds one page, not the whole list. */
+void varlink_call_when_drained(VarlinkCall *c, void (*cb)(VarlinkCall *c, void *userdata),
+			       void *userdata);
 
 /* Told when the call ends, however it ends: its final reply (the owner's own, or
  * the server's error after a method failed) or the client going away; after the

@@ -136,6 +136,7 @@ static int cmd_ps(Conn *c, const Args *a)
 	_cleanup_(table_done) Table t = { .n_cols = a->wide ? WIDE_COLS : 6,
 					  .right = 1 << 0 | 1 << 1 };
 	_cleanup_free_ json_t **procs = NULL;
+	_cleanup_(json_decrefp) json_t *all = NULL;
 	json_t *params, *list, *v;
 	size_t n = 0, i;
 	int r;
@@ -149,21 +150,42 @@ static int cmd_ps(Conn *c, const Args *a)
 		log_error("out of memory");
 		return EXIT_FAILURE;
 	}
-	r = conn_method(c, MONITOR_INTERFACE ".ListProcesses", params, &rep);
+	/* in pages: the daemon sends the next when this one is read, so a big table
+	 * costs it one page, not the whole list */
+	r = conn_call(c, MONITOR_INTERFACE ".ListProcesses", params, true);
 	if (r < 0)
 		return transport_error(c, r);
-	if (rep.error) {
-		if (strcmp(rep.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && a->user &&
-		    strcmp(jstr(rep.params, "parameter") ?: "", "user") == 0) {
-			log_error("no such user: %s", a->user);
-			return EXIT_FAILURE;
+	all = json_array();
+	if (!all)
+		goto oom;
+	for (;;) {
+		reply_done(&rep);
+		r = conn_read_reply(c, &rep);
+		if (r < 0)
+			return transport_error(c, r);
+		if (rep.error) {
+			if (strcmp(rep.error, VARLINK_ERROR_INVALID_PARAMETER) == 0 && a->user &&
+			    strcmp(jstr(rep.params, "parameter") ?: "", "user") == 0) {
+				log_error("no such user: %s", a->user);
+				return EXIT_FAILURE;
+			}
+			return error_reply(&rep, "ListProcesses");
 		}
-		return error_reply(&rep, "ListProcesses");
+		if (json_array_extend(all, json_object_get(rep.params, "processes")) < 0 &&
+		    json_is_array(json_object_get(rep.params, "processes")))
+			goto oom;
+		if (!rep.continues)
+			break;
 	}
-	if (a->json)
-		return print_json(rep.params) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (a->json) {
+		json_t *o = json_pack("{s:O}", "processes", all);
 
-	list = json_object_get(rep.params, "processes");
+		r = o ? print_json(o) : -ENOMEM;
+		json_decref(o);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+
+	list = all;
 	procs = calloc(json_array_size(list) + 1, sizeof(*procs));
 	if (!procs)
 		goto oom;

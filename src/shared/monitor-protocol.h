@@ -12,6 +12,7 @@
 
 /* the interface's own errors, declared in io.cnprocd.Monitor.varlink */
 #define MONITOR_ERROR_NO_SUCH_PROCESS MONITOR_INTERFACE ".NoSuchProcess"
+#define MONITOR_ERROR_REPLY_TOO_LARGE MONITOR_INTERFACE ".ReplyTooLarge"
 #define MONITOR_ERROR_CONFIG MONITOR_INTERFACE ".ConfigError"
 #define MONITOR_ERROR_TOO_MANY_CONNECTIONS MONITOR_INTERFACE ".TooManyConnections"
 
