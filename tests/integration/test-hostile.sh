@@ -248,8 +248,14 @@ jq_has() {
 	complete_lines "$1" | json_has "$2" 2>/dev/null
 }
 for f in mon.json json.out; do
-	wait_for - 10 jq_has "$T/$f" ".event == \"exit\" and .pid == $P_HUGE" ||
-		bad "$f: no exit record for $P_HUGE"
+	wait_for - 10 jq_has "$T/$f" ".event == \"exit\" and .pid == $P_HUGE" && continue
+	# a live feed that falls behind loses events by design, and is told so: with
+	# the rest of the suite running, a few 128 KiB records can be too many
+	if [ $f = mon.json ] && grep -q "missed" "$T/mon.err"; then
+		echo "(monitor fell behind: $(grep missed "$T/mon.err" | head -n 1))"
+		continue
+	fi
+	bad "$f: no exit record for $P_HUGE"
 done
 sub_has_exit() {
 	jq -c "select(.parameters.event.event? == \"exit\" and
