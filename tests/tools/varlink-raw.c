@@ -6,7 +6,8 @@
  *
  * connects to the unix socket SOCKET, writes what it reads on stdin verbatim
  * (malformed JSON, missing NULs, several messages in one write: whatever the test
- * wants), waits --hold MS if given (a client that does not read), then reads until
+ * wants), waits --hold MS if given (a client that does not read; --hold-file PATH:
+ * until PATH exists, as long as the test needs), then reads until
  * N NUL-terminated messages arrived (--expect N; 0: do not read, close right after
  * writing), the server closed the connection, or --timeout MS (default 5000)
  * passed. Each message is printed on its own line (its NUL becomes a newline); bytes
@@ -42,6 +43,7 @@ static const char *arg_socket;
 static long arg_timeout_ms = 5000;
 static long arg_expect = -1; /* -1: until EOF or timeout */
 static long arg_hold_ms = -1;
+static const char *arg_hold_file;
 static long arg_connections;
 
 static long now_ms(void)
@@ -75,7 +77,8 @@ static int parse_long(const char *s, long *ret)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: varlink-raw SOCKET [--timeout MS] [--expect N] [--hold MS]\n"
+	fprintf(f, "usage: varlink-raw SOCKET [--timeout MS] [--expect N] [--hold MS] "
+		   "[--hold-file PATH]\n"
 		   "       varlink-raw SOCKET --connections K [--hold MS] "
 		   "[--timeout MS]\n");
 }
@@ -94,6 +97,12 @@ static int parse_args(int argc, char **argv)
 			target = &arg_hold_ms;
 		else if (strcmp(a, "--connections") == 0)
 			target = &arg_connections;
+		else if (strcmp(a, "--hold-file") == 0 && i + 1 < argc) {
+			arg_hold_file = argv[++i];
+			if (arg_hold_ms < 0)
+				arg_hold_ms = 0; /* a hold: nothing is read while writing */
+			continue;
+		}
 		else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
 			exit(0);
@@ -302,6 +311,11 @@ static int run_single(void)
 	}
 	if (arg_hold_ms > 0) {
 		sleep_ms(arg_hold_ms);
+		deadline = now_ms() + arg_timeout_ms;
+	}
+	if (arg_hold_file) {
+		while (access(arg_hold_file, F_OK) != 0)
+			sleep_ms(10);
 		deadline = now_ms() + arg_timeout_ms;
 	}
 
