@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "fields.h"
-#include "format.h"
 #include "macro.h"
 #include "procfs.h"
 #include "rules.h"
@@ -67,6 +66,22 @@ static void set_text(FieldValue *v, const char *s)
 	v->kind = FV_TEXT;
 	v->s = s;
 	v->len = strlen(s);
+}
+
+/* A value as JSON: a string when it is valid UTF-8, else the array of its bytes
+ * as numbers, as journalctl -o json writes such fields. Unambiguous (a string
+ * is always the text itself, "\\x41" four characters) and it round-trips. */
+json_t *field_bytes_json(const char *s, size_t len)
+{
+	json_t *a;
+
+	if (utf8_is_valid_n(s, len))
+		return json_stringn(s, len);
+	a = json_array();
+	for (size_t i = 0; a && i < len; i++)
+		if (json_array_append_new(a, json_integer((unsigned char)s[i])) < 0)
+			json_decref(TAKE_PTR(a));
+	return a;
 }
 
 /* --- the event --- */
@@ -351,7 +366,7 @@ static void get_container(const EventRecord *rec, FieldOutput out, FieldValue *v
 	o = json_pack("{s:s}", "runtime", c->runtime);
 	if (o && ((c->id[0] && json_object_set_new(o, "id", json_string(c->id)) < 0) ||
 		  (c->name[0] && json_object_set_new(o, "name",
-						     format_bytes_json(c->name, strlen(c->name))) < 0) ||
+						     field_bytes_json(c->name, strlen(c->name))) < 0) ||
 		  (c->pod_uid[0] && json_object_set_new(o, "pod_uid", json_string(c->pod_uid)) < 0)))
 		json_decref(TAKE_PTR(o));
 	if (o) {
@@ -435,10 +450,10 @@ static json_t *ancestor_json(const Process *a)
 	char id[PROC_ID_MAX];
 	const char *sid = proc_id_format(a->id, id);
 
-	/* names are bytes: encoded as every other string (format_bytes_json) */
+	/* names are bytes: encoded as every other string (field_bytes_json) */
 	return json_pack("{s:i,s:o,s:o,s:s?}", "pid", (int)a->pid, "comm",
-			 format_bytes_json(a->comm, strlen(a->comm)), "exe",
-			 a->exe ? format_bytes_json(a->exe, strlen(a->exe)) : json_null(),
+			 field_bytes_json(a->comm, strlen(a->comm)), "exe",
+			 a->exe ? field_bytes_json(a->exe, strlen(a->exe)) : json_null(),
 			 "process_id", sid);
 }
 

@@ -75,3 +75,8 @@ const RecordField *const *record_fields(FieldOutput out, size_t *ret_n);
 bool record_field_get(const RecordField *f, const EventRecord *rec, FieldOutput out,
 		      FieldValue *v);
 void field_value_done(FieldValue *v);
+
+/* A string as JSON: itself if valid UTF-8, else the array of its bytes (0-255),
+ * as journalctl -o json writes such fields: unambiguous, and it round-trips. */
+struct json_t;
+struct json_t *field_bytes_json(const char *s, size_t len);

@@ -142,22 +142,6 @@ void format_event_console(FILE *f, const EventRecord *rec)
 	fputc('\n', f);
 }
 
-/* A value as JSON: a string when it is valid UTF-8, else the array of its bytes
- * as numbers, as journalctl -o json writes such fields. Unambiguous (a string
- * is always the text itself, "\\x41" four characters) and it round-trips. */
-json_t *format_bytes_json(const char *s, size_t len)
-{
-	json_t *a;
-
-	if (utf8_is_valid_n(s, len))
-		return json_stringn(s, len);
-	a = json_array();
-	for (size_t i = 0; a && i < len; i++)
-		if (json_array_append_new(a, json_integer((unsigned char)s[i])) < 0)
-			json_decref(TAKE_PTR(a));
-	return a;
-}
-
 json_t *format_argv_json(const char *argv, size_t len)
 {
 	json_t *a = json_array();
@@ -171,7 +155,7 @@ json_t *format_argv_json(const char *argv, size_t len)
 		const char *z = memchr(p, 0, (size_t)(end - p));
 		size_t l = z ? (size_t)(z - p) : (size_t)(end - p);
 
-		if (json_array_append_new(a, format_bytes_json(p, l)) < 0) {
+		if (json_array_append_new(a, field_bytes_json(p, l)) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -196,7 +180,7 @@ static json_t *json_value(FieldValue *v)
 	case FV_BOOL:
 		return json_boolean(v->b);
 	case FV_STR:
-		return format_bytes_json(v->s, v->len);
+		return field_bytes_json(v->s, v->len);
 	case FV_ARGV:
 		return format_argv_json(v->s, v->len);
 	default:

@@ -19,8 +19,6 @@ json_t *format_event_json(const EventRecord *rec);
 
 void format_process_console(FILE *f, const Process *p, const char *user, bool record_argv);
 /* A table entry, as io.cnprocd.Monitor's Process type. */
-/* A string as JSON: itself if valid UTF-8, else an array of its bytes (0-255) */
-json_t *format_bytes_json(const char *s, size_t len);
 json_t *format_process_json(const Process *p, const char *user, const char *login_user,
 			    bool record_argv);
 

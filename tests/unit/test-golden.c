@@ -22,6 +22,7 @@
 #include "cnproc.h"
 #include "conffile.h"
 #include "fakeproc.h"
+#include "fields.h"
 #include "format.h"
 #include "journal.h"
 #include "pipeline.h"
@@ -328,7 +329,7 @@ static void test_json_bytes_round_trip(void)
 	char *texts[ELEMENTSOF(cases)] = {};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		json_t *v = format_bytes_json(cases[i].s, cases[i].len), *back;
+		json_t *v = field_bytes_json(cases[i].s, cases[i].len), *back;
 		char buf[64];
 		size_t len = 0;
 
