@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cnprocctl.h"
 #include "monitor-protocol.h"
@@ -19,7 +20,7 @@
 
 static const Command *const commands[] = {
 	&command_status, &command_ps,      &command_show,
-	&command_rules,  &command_monitor, &command_reload,
+	&command_rules,  &command_monitor, &command_reload, &command_log,
 };
 
 /* "status, ps, ...", for messages */
@@ -138,9 +139,71 @@ static const char *option_name(unsigned opt)
 		return "--container";
 	case OPT_EXE_FLAGS:
 		return "--exe-flags";
-	default:
+	case OPT_WIDE:
 		return "--wide";
+	case OPT_SINCE:
+		return "--since";
+	case OPT_UNTIL:
+		return "--until";
+	case OPT_LINES:
+		return "--lines";
+	case OPT_REVERSE:
+		return "--reverse";
+	case OPT_DIRECTORY:
+		return "--directory";
+	case OPT_FILE:
+		return "--file";
+	case OPT_PID:
+		return "--pid";
+	default:
+		return "--process-id";
 	}
+}
+
+/* journalctl's times, the common ones: YYYY-MM-DD [HH:MM[:SS]] (local time),
+ * today, yesterday, tomorrow, now, and now plus or minus a duration (-1h) */
+static int parse_time(const char *s, uint64_t *ret)
+{
+	static const char *const formats[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	usec_t now = now_usec(CLOCK_REALTIME), d;
+	struct tm tm;
+	time_t t;
+
+	if (strcmp(s, "now") == 0) {
+		*ret = now;
+		return 0;
+	}
+	if (s[0] == '-' || s[0] == '+') {
+		if (parse_duration(s + 1, &d) < 0)
+			return -EINVAL;
+		*ret = s[0] == '-' ? (d < now ? now - d : 0) : now + d;
+		return 0;
+	}
+	t = (time_t)(now / USEC_PER_SEC);
+	if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0 || strcmp(s, "tomorrow") == 0) {
+		localtime_r(&t, &tm);
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_mday += s[0] == 'y' ? -1 : s[1] == 'o' && s[2] == 'm' ? 1 : 0;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		*ret = t < 0 ? 0 : (uint64_t)t * USEC_PER_SEC;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+		const char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, formats[i], &tm);
+		if (!end || *end)
+			continue;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t < 0)
+			return -EINVAL;
+		*ret = (uint64_t)t * USEC_PER_SEC;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* 1: go on, 0: done (help, version), < 0: usage error (reported) */
@@ -158,6 +221,11 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		ARG_CONTAINER,
 		ARG_EXE_FLAGS,
 		ARG_WIDE,
+		ARG_SINCE,
+		ARG_UNTIL,
+		ARG_FILE,
+		ARG_PID,
+		ARG_PROCESS_ID,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -174,12 +242,20 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "container", required_argument, NULL, ARG_CONTAINER },
 		{ "exe-flags", required_argument, NULL, ARG_EXE_FLAGS },
 		{ "wide", no_argument, NULL, ARG_WIDE },
+		{ "since", required_argument, NULL, ARG_SINCE },
+		{ "until", required_argument, NULL, ARG_UNTIL },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "directory", required_argument, NULL, 'D' },
+		{ "file", required_argument, NULL, ARG_FILE },
+		{ "pid", required_argument, NULL, ARG_PID },
+		{ "process-id", required_argument, NULL, ARG_PROCESS_ID },
 		{}
 	};
 	uint64_t u;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hs:j", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hs:jn:rD:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -271,6 +347,48 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->wide = true;
 			a->opts |= OPT_WIDE;
 			break;
+		case ARG_SINCE:
+		case ARG_UNTIL:
+			if (parse_time(optarg, c == ARG_SINCE ? &a->since_usec : &a->until_usec) < 0) {
+				log_error("--%s: not a time: %s (YYYY-MM-DD [HH:MM[:SS]], today, "
+					  "yesterday, now, -1h...)", c == ARG_SINCE ? "since" : "until",
+					  optarg);
+				return -EINVAL;
+			}
+			a->opts |= c == ARG_SINCE ? OPT_SINCE : OPT_UNTIL;
+			break;
+		case 'n':
+			if (parse_uint64(optarg, &u) < 0 || u == 0 || u > INT32_MAX) {
+				log_error("--lines needs a number > 0: %s", optarg);
+				return -EINVAL;
+			}
+			a->lines = (long long)u;
+			a->opts |= OPT_LINES;
+			break;
+		case 'r':
+			a->reverse = true;
+			a->opts |= OPT_REVERSE;
+			break;
+		case 'D':
+			a->directory = optarg;
+			a->opts |= OPT_DIRECTORY;
+			break;
+		case ARG_FILE:
+			a->file = optarg;
+			a->opts |= OPT_FILE;
+			break;
+		case ARG_PID:
+			if (parse_uint64(optarg, &u) < 0 || u == 0 || u > INT32_MAX) {
+				log_error("--pid needs a pid: %s", optarg);
+				return -EINVAL;
+			}
+			a->pid = (long long)u;
+			a->opts |= OPT_PID;
+			break;
+		case ARG_PROCESS_ID:
+			a->process_id = optarg;
+			a->opts |= OPT_PROCESS_ID;
+			break;
 		default:
 			fprintf(stderr, "Try 'cnprocctl --help'.\n");
 			return -EINVAL;
@@ -291,6 +409,17 @@ static void args_done(Args *a)
 {
 	json_decref(a->events);
 	json_decref(a->exe_flags);
+}
+
+/* A command's exit status, unless what it printed could not be written. */
+static int finish_output(int r)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == EXIT_SUCCESS)
+			log_error("write error: %m");
+		r = EXIT_FAILURE;
+	}
+	return r;
 }
 
 int main(int argc, char *argv[])
@@ -328,6 +457,8 @@ int main(int argc, char *argv[])
 	if (cmd->check && !cmd->check(&a))
 		return EXIT_USAGE;
 
+	if (cmd->offline)
+		return finish_output(cmd->run(NULL, &a));
 	path = a.socket;
 	if (!path) {
 		path = getenv("CNPROCD_SOCKET");
@@ -338,11 +469,5 @@ int main(int argc, char *argv[])
 	if (r < 0)
 		return connect_error(r, path);
 
-	r = cmd->run(&c, &a);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (r == EXIT_SUCCESS)
-			log_error("write error: %m");
-		r = EXIT_FAILURE;
-	}
-	return r;
+	return finish_output(cmd->run(&c, &a));
 }

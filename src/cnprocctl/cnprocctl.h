@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "varlink-client.h"
 
@@ -23,7 +24,15 @@ enum {
 	OPT_CONTAINER = 1 << 7,
 	OPT_EXE_FLAGS = 1 << 8,
 	OPT_WIDE = 1 << 9,
-	_OPT_LAST = OPT_WIDE,
+	OPT_SINCE = 1 << 10,
+	OPT_UNTIL = 1 << 11,
+	OPT_LINES = 1 << 12,
+	OPT_REVERSE = 1 << 13,
+	OPT_DIRECTORY = 1 << 14,
+	OPT_FILE = 1 << 15,
+	OPT_PID = 1 << 16,
+	OPT_PROCESS_ID = 1 << 17,
+	_OPT_LAST = OPT_PROCESS_ID,
 };
 
 typedef struct Args {
@@ -38,6 +47,13 @@ typedef struct Args {
 	const char *container;
 	json_t *exe_flags; /* array of flag names, NULL: any */
 	bool wide;
+	/* log */
+	uint64_t since_usec, until_usec; /* CLOCK_REALTIME; 0: open */
+	long long lines;                 /* -n: the last N; 0: all */
+	bool reverse;
+	const char *directory, *file;
+	long long pid;                   /* 0: any */
+	const char *process_id;
 	const char *verb;
 	char **args;
 	int n_args;
@@ -51,6 +67,7 @@ typedef struct Command {
 	unsigned opts;     /* the OPT_* it takes */
 	/* optional: checks the arguments before connecting; false: refused (said) */
 	bool (*check)(const Args *a);
+	bool offline; /* reads no daemon (the journal): no connection */
 	/* runs it on the connection; returns the exit status */
 	int (*run)(Conn *c, const Args *a);
 } Command;
@@ -61,3 +78,4 @@ extern const Command command_show;    /* cmd-ps.c */
 extern const Command command_rules;   /* cmd-rules.c */
 extern const Command command_monitor; /* cmd-monitor.c */
 extern const Command command_reload;  /* cmd-reload.c */
+extern const Command command_log;     /* cmd-log.c */
