@@ -51,6 +51,11 @@ typedef struct FieldValue {
 enum {
 	FIELD_OF_PROCESS = 1 << 0, /* read from the table entry: absent when untracked */
 	FIELD_SENSITIVE = 1 << 1,  /* a command line: written only with record-argv */
+	/* how the journal's text of the field becomes its JSON value again (readers
+	 * of the journal: cnprocctl log); a string otherwise */
+	FIELD_NUMBER = 1 << 2,     /* an integer */
+	FIELD_FLAG = 1 << 3,       /* true ("1") */
+	FIELD_WORDS = 1 << 4,      /* an array of the blank-separated words */
 };
 
 typedef struct RecordField {

@@ -7,11 +7,13 @@
  *
  * WORK IN PROGRESS (issue 13): filters --event --unit --comm --pid --process-id
  * --uid, --since/--until, -n, --reverse, --directory, --file. Still to do: boots,
- * --follow, --merge, HOST column, the rest of the filters, JSON types for every
- * field, permissions (exit 4), tree and report.
+ * --follow, --merge, HOST column, the rest of the filters, a lossless argv (a
+ * journal field of its own), tree and report.
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <grp.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +93,72 @@ static void print_console(sd_journal *j)
 	fputc('\n', stdout);
 }
 
+/* A journal field's text as the JSON value the daemon's record has (the field
+ * table says which kind); NULL on ENOMEM. */
+static json_t *value_json(const RecordField *f, const char *v, size_t len)
+{
+	char num[32], *end;
+	long long n;
+
+	if ((f->flags & FIELD_NUMBER) && len > 0 && len < sizeof(num)) {
+		memcpy(num, v, len);
+		num[len] = 0;
+		errno = 0;
+		n = strtoll(num, &end, 10);
+		if (errno == 0 && *end == 0)
+			return json_integer(n);
+	}
+	if (f->flags & FIELD_FLAG)
+		return json_boolean(len == 1 && v[0] == '1');
+	if (f->flags & FIELD_WORDS) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; a && i < len;) {
+			size_t l = 0;
+
+			while (i + l < len && v[i + l] != ' ')
+				l++;
+			if (l > 0 && json_array_append_new(a, field_bytes_json(v + i, l)) < 0)
+				json_decref(TAKE_PTR(a));
+			i += l + 1;
+		}
+		return a;
+	}
+	return field_bytes_json(v, len);
+}
+
+/* The container object from its four journal fields; NULL: none */
+static json_t *container_json(sd_journal *j)
+{
+	static const struct {
+		const char *field, *key;
+	} parts[] = {
+		{ "CNPROCD_CONTAINER_RUNTIME", "runtime" },
+		{ "CNPROCD_CONTAINER_ID", "id" },
+		{ "CNPROCD_CONTAINER_NAME", "name" },
+		{ "CNPROCD_POD_UID", "pod_uid" },
+	};
+	json_t *o = NULL;
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		size_t len;
+		const char *v = entry_field(j, parts[i].field, &len);
+
+		if (!v)
+			continue;
+		if ((!o && !(o = json_object())) ||
+		    json_object_set_new(o, parts[i].key, field_bytes_json(v, len)) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 /* The JSON record: "time", "timestamp_usec", then each CNPROCD_ field the field
- * table knows, under its JSON key. */
+ * table knows, under its JSON key and with its kind. Two cannot be rebuilt from
+ * the journal's text: argv (joined by blanks there: it is "cmdline" here) and the
+ * ancestors (a line there). */
 static int print_json_record(sd_journal *j)
 {
 	json_t *o = json_object();
@@ -112,12 +178,22 @@ static int print_json_record(sd_journal *j)
 		size_t len;
 		const char *v;
 
-		if (!fs[i]->journal || !fs[i]->json)
+		const char *key = fs[i]->json;
+
+		if (!fs[i]->journal || !key || strcmp(key, "ancestors") == 0)
 			continue;
+		if (strcmp(key, "argv") == 0)
+			key = "cmdline";
 		v = entry_field(j, fs[i]->journal, &len);
 		if (!v)
 			continue;
-		if (json_object_set_new(o, fs[i]->json, field_bytes_json(v, len)) < 0)
+		if (json_object_set_new(o, key, value_json(fs[i], v, len)) < 0)
+			r = -ENOMEM;
+	}
+	if (r == 0) {
+		json_t *c = container_json(j);
+
+		if (c && json_object_set_new(o, "container", c) < 0)
 			r = -ENOMEM;
 	}
 	if (r == 0)
@@ -126,6 +202,31 @@ static int print_json_record(sd_journal *j)
 		fputc('\n', stdout);
 	json_decref(o);
 	return r;
+}
+
+/* Like journalctl: the system journal is for root and the systemd-journal and adm
+ * groups; anyone else would see nothing, and is told why instead. */
+static bool may_read_system_journal(void)
+{
+	static const char *const groups[] = { "systemd-journal", "adm" };
+	gid_t list[256];
+	int n;
+
+	if (geteuid() == 0)
+		return true;
+	n = getgroups(ELEMENTSOF(list), list);
+	for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+		struct group *gr = getgrnam(groups[g]);
+
+		if (!gr)
+			continue;
+		if (getegid() == gr->gr_gid)
+			return true;
+		for (int i = 0; i < n; i++)
+			if (list[i] == gr->gr_gid)
+				return true;
+	}
+	return false;
 }
 
 static int open_journal(const Args *a, sd_journal **ret)
@@ -150,6 +251,11 @@ static int cmd_log(Conn *c, const Args *a)
 	int r;
 
 	(void)c;
+	if (!a->directory && !a->file && !may_read_system_journal()) {
+		log_error("reading the system journal needs root, or the systemd-journal or adm "
+			  "group (or -D DIR, --file FILE one may read)");
+		return EXIT_PERMISSION;
+	}
 	r = open_journal(a, &j);
 	if (r < 0) {
 		log_error("cannot open the journal: %s", strerror(-r));
