@@ -457,16 +457,25 @@ static json_t *ancestor_json(const Process *a)
 			 "process_id", sid);
 }
 
+/* The record's ancestors into chain (RECORD_ANCESTORS_MAX + 1 slots): how many,
+ * and whether there are more. One more is walked to know, never the whole chain. */
+static size_t record_ancestors(const EventRecord *rec, const Process **chain, bool *ret_cut)
+{
+	size_t n = rec->table ? proctable_ancestors(rec->table, rec->proc, chain,
+						    RECORD_ANCESTORS_MAX + 1, NULL) : 0;
+
+	*ret_cut = n > RECORD_ANCESTORS_MAX;
+	return MIN(n, (size_t)RECORD_ANCESTORS_MAX);
+}
+
 /* JSON: [{pid, comm, exe, process_id}...]; elsewhere one readable line,
  * "bash[4711] < sshd[4700] < systemd[1]", "< ..." when cut */
 static void get_ancestors(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
-	const Process *chain[RECORD_ANCESTORS_MAX];
-	size_t n, missing;
+	const Process *chain[RECORD_ANCESTORS_MAX + 1];
+	bool cut;
+	size_t n = record_ancestors(rec, chain, &cut);
 
-	if (!rec->table)
-		return;
-	n = proctable_ancestors(rec->table, rec->proc, chain, ELEMENTSOF(chain), &missing);
 	if (n == 0)
 		return;
 	if (out == FIELD_JSON) {
@@ -490,7 +499,7 @@ static void get_ancestors(const EventRecord *rec, FieldOutput out, FieldValue *v
 			return;
 		for (size_t i = 0; i < n; i++)
 			fprintf(f, "%s%s[%d]", i ? " < " : "", chain[i]->comm, (int)chain[i]->pid);
-		if (missing > 0)
+		if (cut)
 			fputs(" < ...", f);
 		if (fclose(f) != 0) {
 			free(text);
@@ -503,12 +512,11 @@ static void get_ancestors(const EventRecord *rec, FieldOutput out, FieldValue *v
 
 static void get_ancestors_cut(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
-	const Process *chain[RECORD_ANCESTORS_MAX];
-	size_t missing;
+	const Process *chain[RECORD_ANCESTORS_MAX + 1];
+	bool cut;
 
-	if (rec->table &&
-	    proctable_ancestors(rec->table, rec->proc, chain, ELEMENTSOF(chain), &missing) > 0 &&
-	    missing > 0)
+	(void)record_ancestors(rec, chain, &cut);
+	if (cut)
 		set_bool(v, true);
 }
 

@@ -429,17 +429,43 @@ int procfs_read(const char *root, pid_t pid, const char *name, size_t max, char 
 	return procfs_read_at(dfd, name, max, ret, ret_len, ret_truncated);
 }
 
+int procfs_read_link_buf_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len)
+{
+	ssize_t n = readlinkat(dirfd, name, buf, size - 1);
+
+	if (n < 0)
+		return gone_errno(errno);
+	buf[n] = 0;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
 int procfs_read_link_at(int dirfd, const char *name, char **ret)
 {
 	char target[PATH_MAX];
-	ssize_t n;
+	size_t len = 0;
+	int r = procfs_read_link_buf_at(dirfd, name, target, sizeof(target), &len);
 
-	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-	if (n < 0)
-		return gone_errno(errno);
-	target[n] = 0;
-	*ret = strdup(target);
+	if (r < 0)
+		return r;
+	*ret = strndup(target, len);
 	return *ret ? 0 : -ENOMEM;
+}
+
+int procfs_read_stat_at(int dirfd, ProcStat *ret)
+{
+	char buf[2048];
+	size_t len = 0;
+	int r = procfs_read_small_at(dirfd, "stat", buf, sizeof(buf), &len);
+
+	return r < 0 ? r : procfs_parse_stat(buf, len, ret);
+}
+
+int procfs_read_stat(const char *root, pid_t pid, ProcStat *ret)
+{
+	_cleanup_close_ int dfd = procfs_open_pid(root, pid);
+
+	return dfd < 0 ? dfd : procfs_read_stat_at(dfd, ret);
 }
 
 int procfs_read_link(const char *root, pid_t pid, const char *name, char **ret)

@@ -68,6 +68,12 @@ int procfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *
 /* Into a caller's buffer (NUL-terminated, cut at size - 1): no allocation. */
 int procfs_read_small_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len);
 int procfs_read_link_at(int dirfd, const char *name, char **ret);
+/* The link's target into a caller's buffer (NUL-terminated), its length in
+ * *ret_len: for callers that keep it in a string of their own. */
+int procfs_read_link_buf_at(int dirfd, const char *name, char *buf, size_t size, size_t *ret_len);
+/* stat read and parsed, without allocating: through dirfd, or by pid */
+int procfs_read_stat_at(int dirfd, ProcStat *ret);
+int procfs_read_stat(const char *root, pid_t pid, ProcStat *ret);
 
 /* Boot time conversion: ticks-after-boot to CLOCK_MONOTONIC ns (the proc connector's clock). */
 uint64_t procfs_ticks_to_monotonic_ns(uint64_t ticks);

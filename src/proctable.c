@@ -468,7 +468,21 @@ static unsigned writable_dir(ProcTable *t, int dfd, const char *exe, dev_t dev)
 	free(e->path);
 	*e = (DirCacheEntry){ .path = strdup(dir), .dev = dev, .expires_ns = now + DIR_CACHE_TTL_NS,
 			      .writable = exe_flags_from_dir(&st) != 0 };
-	return exe_flags_from_dir(&st);
+	return e->writable ? EXE_WRITABLE_DIR : 0;
+}
+
+/* A link's target straight into a shared string (one allocation per exec, not a
+ * copy of a copy); *ret stays NULL when it cannot be read. */
+static int read_link_shared(int dfd, const char *name, char **ret)
+{
+	char target[PATH_MAX];
+	size_t len = 0;
+	int r = procfs_read_link_buf_at(dfd, name, target, sizeof(target), &len);
+
+	if (r < 0)
+		return r;
+	*ret = rcstr_newn(target, len);
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* How the caller knows the process's uids and gids; see snapshot_read(). */
@@ -525,17 +539,14 @@ static int snapshot_read(ProcTable *t, pid_t pid, Process *s, int ids)
 	if (r < 0)
 		goto fail;
 	/* exe needs ptrace access to the target: EACCES is expected for some processes */
-	r = procfs_read_link_at(dfd, "exe", &s->exe);
-	if (r == -ENOMEM || (r = rcstr_adopt(&s->exe, s->exe ? strlen(s->exe) : 0)) < 0)
+	r = read_link_shared(dfd, "exe", &s->exe);
+	if (r == -ENOMEM)
 		goto fail;
-	r = procfs_read_link_at(dfd, "cwd", &s->cwd);
-	if (r == -ENOMEM || (r = rcstr_adopt(&s->cwd, s->cwd ? strlen(s->cwd) : 0)) < 0)
+	r = read_link_shared(dfd, "cwd", &s->cwd);
+	if (r == -ENOMEM)
 		goto fail;
 
-	r = procfs_read_small_at(dfd, "stat", buf, sizeof(buf), &len);
-	if (r < 0)
-		goto fail;
-	r = procfs_parse_stat(buf, len, &ps);
+	r = procfs_read_stat_at(dfd, &ps);
 	if (r < 0)
 		goto fail;
 	s->start_ns = procfs_ticks_to_monotonic_ns(ps.starttime);
@@ -704,18 +715,15 @@ int proctable_refresh(ProcTable *t, Process *p)
 /* The id of a child from its fork event; /proc only near a tick boundary. */
 static void fork_id(ProcTable *t, Process *p, const ProcEvent *ev)
 {
-	_cleanup_free_ char *stat = NULL;
 	bool ambiguous;
 	uint64_t ticks = proc_start_ticks(ev->timestamp_ns, boot_offset(t), t->hz, &ambiguous);
 	ProcStat ps;
-	size_t len;
 
 	p->id = (ProcId){ .pid = p->pid, .start_ticks = ticks };
 	if (!ambiguous)
 		return;
 	t->stats.n_id_reads++;
-	if (procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL) == 0 &&
-	    procfs_parse_stat(stat, len, &ps) == 0 &&
+	if (procfs_read_stat(t->proc_root, p->pid, &ps) == 0 &&
 	    same_start(procfs_ticks_to_monotonic_ns(ps.starttime), ev->timestamp_ns))
 		p->id.start_ticks = ps.starttime;
 	else
@@ -907,12 +915,9 @@ Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *s
 /* Is a known entry's process still alive (not gone, not a zombie)? */
 static bool still_alive(ProcTable *t, const Process *p)
 {
-	_cleanup_free_ char *stat = NULL;
 	ProcStat ps;
-	size_t len;
 
-	if (procfs_read(t->proc_root, p->pid, "stat", 4096, &stat, &len, NULL) < 0 ||
-	    procfs_parse_stat(stat, len, &ps) < 0)
+	if (procfs_read_stat(t->proc_root, p->pid, &ps) < 0)
 		return false;
 	return ps.state != 'Z' && ps.state != 'X';
 }
@@ -1025,8 +1030,10 @@ size_t proctable_ancestors(const ProcTable *t, const Process *p, const Process *
 			break;
 		if (n < max)
 			ret[n++] = a;
-		else
+		else if (ret_missing)
 			missing++;
+		else
+			break; /* nobody asked how many more: no walk to the root */
 	}
 	if (ret_missing)
 		*ret_missing = missing;

@@ -155,7 +155,8 @@ int proctable_refresh(ProcTable *t, Process *p);
 /*
  * The chain of parents of p in the table, parent first: up to max into ret, the
  * number found. *ret_missing: how many more there are (bounded by the table's
- * size: a parent chain corrupted by pid reuse must not loop).
+ * size: a parent chain corrupted by pid reuse must not loop); ret_missing NULL:
+ * the walk stops at max.
  */
 size_t proctable_ancestors(const ProcTable *t, const Process *p, const Process **ret, size_t max,
 			   size_t *ret_missing);
