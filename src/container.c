@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which container a cgroup path is in (container.h). */
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -308,4 +309,14 @@ bool container_from_cgroup(const char *path, Container *ret)
 	if (ret)
 		*ret = found;
 	return true;
+}
+
+bool container_matches(const Container *c, const char *word)
+{
+	if (strcmp(word, "yes") == 0)
+		return c != NULL;
+	if (strcmp(word, "no") == 0)
+		return c == NULL;
+	return c && ((c->id[0] && fnmatch(word, c->id, 0) == 0) ||
+		     (c->name[0] && fnmatch(word, c->name, 0) == 0));
 }

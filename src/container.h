@@ -57,3 +57,8 @@ typedef struct Container {
  * path may be NULL (false); ret may be NULL to only ask. Pure, no allocation.
  */
 bool container_from_cgroup(const char *path, Container *ret);
+
+/* Whether c (NULL: in none) is what word asks for: "yes" any container, "no"
+ * none, else a glob (fnmatch) on its id or its name. The rule key and the
+ * Subscribe filter "container" both mean this. */
+bool container_matches(const Container *c, const char *word);

@@ -446,24 +446,14 @@ static bool subscriber_wants(const Subscriber *s, const EventRecord *rec)
 		return false;
 	if (s->comm && (!p || fnmatch(s->comm, p->comm, 0) != 0))
 		return false;
-	if (s->loginuid >= 0 &&
-	    (!p || !p->login_known ||
-	     (p->loginuid == (uid_t)-1 ? LOGIN_UNSET : (int64_t)p->loginuid) != s->loginuid))
+	/* (uid_t)-1, unset, is LOGIN_UNSET as a number */
+	if (s->loginuid >= 0 && (!p || !p->login_known || (int64_t)p->loginuid != s->loginuid))
 		return false;
 	if (s->exe_flags && (!p || !(p->exe_flags & s->exe_flags)))
 		return false;
-	if (s->container) {
-		const Container *c = p && p->container ? &p->container->c : NULL;
-
-		if (!p)
-			return false;
-		if (strcmp(s->container, "yes") == 0)
-			return c != NULL;
-		if (strcmp(s->container, "no") == 0)
-			return c == NULL;
-		return c && ((c->id[0] && fnmatch(s->container, c->id, 0) == 0) ||
-			     (c->name[0] && fnmatch(s->container, c->name, 0) == 0));
-	}
+	if (s->container &&
+	    (!p || !container_matches(p->container ? &p->container->c : NULL, s->container)))
+		return false;
 	return true;
 }
 

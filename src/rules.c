@@ -508,17 +508,8 @@ static int parse_container(Rule *r, const char *value, char *err, size_t errlen)
 	if (n == 0)
 		return fail(err, errlen, "container: empty value (yes, no, or a glob on the "
 			    "container's id or name)");
-	for (int i = 0; i < n; i++) {
-		int k;
-
-		if (strcmp(words[i], "yes") == 0)
-			r->container_yes = true;
-		else if (strcmp(words[i], "no") == 0)
-			r->container_no = true;
-		else if ((k = glob_list_parse(&r->container, "container", words[i], err, errlen)) < 0)
-			return k;
-	}
-	return 0;
+	/* "yes" and "no" are kept as words too: container_matches() reads them */
+	return glob_list_parse(&r->container, "container", value, err, errlen);
 }
 
 static const char *const runtimes[] = {
@@ -736,21 +727,17 @@ static bool tty_match(const Rule *r, const MatchInput *in)
 static bool container_match(const Rule *r, const MatchInput *in)
 {
 	const Container *c = in->container;
+	bool any = r->container.n == 0;
 
-	if (!r->container_yes && !r->container_no && r->container.n == 0 &&
-	    r->container_runtime.n == 0)
+	if (r->container.n == 0 && r->container_runtime.n == 0)
 		return true;
 	if (!in->tracked)
 		return false;
 	if (r->container_runtime.n > 0 && !(c && glob_match(&r->container_runtime, c->runtime)))
 		return false;
-	if (!r->container_yes && !r->container_no && r->container.n == 0)
-		return true;
-	if (!c)
-		return r->container_no;
-	return r->container_yes ||
-	       (r->container.n > 0 && ((c->id[0] && glob_match(&r->container, c->id)) ||
-				       (c->name[0] && glob_match(&r->container, c->name))));
+	for (size_t i = 0; !any && i < r->container.n; i++)
+		any = container_matches(c, r->container.items[i]);
+	return any;
 }
 
 static bool range_match(const RangeList *l, int64_t v)
@@ -904,21 +891,7 @@ char *rule_describe(const Rule *r)
 	describe_globs(f, "cwd", &r->cwd);
 	describe_globs(f, "ancestor-comm", &r->ancestor_comm);
 	describe_globs(f, "ancestor-exe", &r->ancestor_exe);
-	if (r->container_yes || r->container_no || r->container.n) {
-		const char *sep = "";
-
-		fputs(" container=", f);
-		if (r->container_yes) {
-			fputs("yes", f);
-			sep = "|";
-		}
-		if (r->container_no) {
-			fprintf(f, "%sno", sep);
-			sep = "|";
-		}
-		for (size_t i = 0; i < r->container.n; i++, sep = "|")
-			fprintf(f, "%s%s", sep, r->container.items[i]);
-	}
+	describe_globs(f, "container", &r->container);
 	describe_globs(f, "container-runtime", &r->container_runtime);
 	if (r->exe_flags) {
 		fputs(" exe-flags=", f);

@@ -73,8 +73,8 @@ typedef struct Rule {
 	bool tty_none;
 	/* descended from what: any ancestor in the table matches */
 	GlobList ancestor_comm, ancestor_exe;
-	/* inside what: "yes", "no", globs on the container's id or name */
-	bool container_yes, container_no;
+	/* inside what: words of container_matches() ("yes", "no", globs on the
+	 * container's id or name), runtimes */
 	GlobList container, container_runtime;
 	unsigned exe_flags; /* any of these (exeflags.h) */
 	usec_t min_lifetime, max_lifetime; /* USEC_INFINITY: unset */
