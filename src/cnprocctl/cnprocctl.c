@@ -206,6 +206,38 @@ static int parse_time(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
+/* A user by number or name, for OPTION (--uid, --login-user); said if unknown */
+static int parse_user(const char *option, const char *s, long long *ret)
+{
+	struct passwd *pw;
+	uint64_t u;
+
+	if (parse_uint64(s, &u) == 0 && u < UINT32_MAX) {
+		*ret = (long long)u;
+		return 0;
+	}
+	pw = getpwnam(s);
+	if (!pw) {
+		log_error("%s: no such user: %s", option, s);
+		return -EINVAL;
+	}
+	*ret = pw->pw_uid;
+	return 0;
+}
+
+/* A number from 1 to INT32_MAX, for OPTION (--lines, --pid); said if not */
+static int parse_positive(const char *option, const char *what, const char *s, long long *ret)
+{
+	uint64_t u;
+
+	if (parse_uint64(s, &u) < 0 || u == 0 || u > INT32_MAX) {
+		log_error("%s needs %s: %s", option, what, s);
+		return -EINVAL;
+	}
+	*ret = (long long)u;
+	return 0;
+}
+
 /* 1: go on, 0: done (help, version), < 0: usage error (reported) */
 static int parse_argv(int argc, char *argv[], Args *a)
 {
@@ -252,7 +284,6 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "process-id", required_argument, NULL, ARG_PROCESS_ID },
 		{}
 	};
-	uint64_t u;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hs:jn:rD:", options, NULL)) >= 0) {
@@ -298,33 +329,15 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->opts |= OPT_EVENT;
 			break;
 		case ARG_UID:
-			if (parse_uint64(optarg, &u) == 0 && u < UINT32_MAX)
-				a->uid = (long long)u;
-			else {
-				struct passwd *pw = getpwnam(optarg);
-
-				if (!pw) {
-					log_error("--uid: no such user: %s", optarg);
-					return -EINVAL;
-				}
-				a->uid = pw->pw_uid;
-			}
+			if (parse_user("--uid", optarg, &a->uid) < 0)
+				return -EINVAL;
 			a->opts |= OPT_UID;
 			break;
 		case ARG_LOGIN_USER:
 			if (strcmp(optarg, "unset") == 0)
 				a->loginuid = 4294967295LL;
-			else if (parse_uint64(optarg, &u) == 0 && u < UINT32_MAX)
-				a->loginuid = (long long)u;
-			else {
-				struct passwd *pw = getpwnam(optarg);
-
-				if (!pw) {
-					log_error("--login-user: no such user: %s", optarg);
-					return -EINVAL;
-				}
-				a->loginuid = pw->pw_uid;
-			}
+			else if (parse_user("--login-user", optarg, &a->loginuid) < 0)
+				return -EINVAL;
 			a->opts |= OPT_LOGIN_USER;
 			break;
 		case ARG_CONTAINER:
@@ -358,11 +371,8 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->opts |= c == ARG_SINCE ? OPT_SINCE : OPT_UNTIL;
 			break;
 		case 'n':
-			if (parse_uint64(optarg, &u) < 0 || u == 0 || u > INT32_MAX) {
-				log_error("--lines needs a number > 0: %s", optarg);
+			if (parse_positive("--lines", "a number > 0", optarg, &a->lines) < 0)
 				return -EINVAL;
-			}
-			a->lines = (long long)u;
 			a->opts |= OPT_LINES;
 			break;
 		case 'r':
@@ -378,11 +388,8 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->opts |= OPT_FILE;
 			break;
 		case ARG_PID:
-			if (parse_uint64(optarg, &u) < 0 || u == 0 || u > INT32_MAX) {
-				log_error("--pid needs a pid: %s", optarg);
+			if (parse_positive("--pid", "a pid", optarg, &a->pid) < 0)
 				return -EINVAL;
-			}
-			a->pid = (long long)u;
 			a->opts |= OPT_PID;
 			break;
 		case ARG_PROCESS_ID:
