@@ -308,7 +308,7 @@ violation() {
 	{
 		printf '%s\0' "$2"
 		msgs '{"method":"org.varlink.service.GetInfo"}'
-	} | raw --timeout 3000 >"$T/v"
+	} | raw --timeout 15000 >"$T/v"
 	_rc=$?
 	if [ $_rc = 3 ] && [ "$(cat "$T/v")" = EOF ]; then
 		pass "protocol violation, disconnected: $1"
@@ -366,7 +366,7 @@ else
 	bad "a 60000-byte message is refused: $(cut -c 1-200 "$T/r")"
 fi
 
-big 70000 | raw --timeout 3000 >"$T/r"
+big 70000 | raw --timeout 15000 >"$T/r"
 rc=$?
 if [ $rc = 3 ] && [ "$(cat "$T/r")" = EOF ]; then
 	pass "70000 bytes without a NUL: disconnected"
@@ -374,7 +374,7 @@ else
 	bad "70000 bytes without a NUL: rc $rc, $(cut -c 1-200 "$T/r")"
 fi
 
-big 1000000 | raw --timeout 3000 >"$T/r"
+big 1000000 | raw --timeout 15000 >"$T/r"
 rc=$?
 if [ $rc = 3 ] && [ "$(cat "$T/r")" = EOF ]; then
 	pass "1 MB without a NUL: disconnected"
@@ -383,7 +383,7 @@ else
 fi
 
 # over the limit, even when the NUL arrives in the same read as the excess
-big 70000 nul | raw --timeout 3000 >"$T/r"
+big 70000 nul | raw --timeout 15000 >"$T/r"
 rc=$?
 if [ $rc = 3 ] && [ "$(cat "$T/r")" = EOF ]; then
 	pass "a complete 70000-byte message: disconnected"
@@ -394,7 +394,7 @@ fi
 
 # over the limit behind a small message in the same write
 { msgs '{"method":"org.varlink.service.GetInfo"}'; big 200000 nul; } |
-	raw --timeout 3000 >"$T/r"
+	raw --timeout 15000 >"$T/r"
 rc=$?
 # (the daemon may drop the connection as soon as the oversized tail arrives, before
 # or after answering the small call: either way the big one is never answered)
@@ -436,9 +436,9 @@ for u in 60001 60002 60003 60004; do
 		fail "uid $u cannot connect"
 done
 # the server accepts in order: these come after the 64 held ones
-raw_as 60005 --timeout 2000 <"$T/getinfo" >"$T/r65"
+raw_as 60005 --timeout 15000 <"$T/getinfo" >"$T/r65"
 rc65=$?
-raw --expect 1 --timeout 2000 <"$T/getinfo" >"$T/r66"
+raw --expect 1 --timeout 15000 <"$T/getinfo" >"$T/r66"
 rc66=$?
 for p in $held; do
 	wait "$p"
