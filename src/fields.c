@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "argvtext.h"
 #include "fields.h"
 #include "macro.h"
 #include "procfs.h"
@@ -191,8 +192,8 @@ static void get_argv(const EventRecord *rec, FieldOutput out, FieldValue *v)
 			return;
 		break;
 	case FIELD_JOURNAL:
-		/* one string, arguments separated by blanks: what journalctl shows */
-		if (p->argv_len > 0 && (v->owned = process_cmdline(p)))
+		/* one line, as the console shows it: readable, and lossless */
+		if (p->argv_len > 0 && (v->owned = argv_quoted(p->argv, p->argv_len)))
 			set_str(v, out, v->owned);
 		return;
 	default:
@@ -648,7 +649,8 @@ static const RecordField fields[] = {
 	{ NULL, NULL, "argv", EV(EXEC), PROC, POS(100, 0, 0, 0), get_argv_unread },
 	{ "argv", "CNPROCD_CMDLINE", "argv", 0, PROC | FIELD_SENSITIVE, POS(110, 130, 100, 80),
 	  get_argv },
-	{ "argv_truncated", NULL, NULL, 0, PROC | FIELD_SENSITIVE, POS(0, 140, 0, 90),
+	{ "argv_truncated", "CNPROCD_ARGV_TRUNCATED", NULL, 0, PROC | FIELD_SENSITIVE | FIELD_FLAG,
+	  POS(0, 140, 101, 90),
 	  get_argv_truncated },
 	{ "uid", NULL, NULL, 0, PROC, POS(0, 150, 0, 100), get_uid },
 	{ "euid", "CNPROCD_UID", "uid", 0, PROC | FIELD_NUMBER, POS(60, 160, 60, 110), get_euid },

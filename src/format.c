@@ -6,62 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "argvtext.h"
 #include "fields.h"
 #include "format.h"
 #include "rules.h"
 #include "util.h"
-
-static bool arg_needs_quotes(const char *s, size_t len)
-{
-	if (len == 0)
-		return true;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == ' ' || s[i] == '"' || s[i] == '\'')
-			return true;
-	return false;
-}
-
-/* One word of a line, escaped; in "…" if it has blanks or quotes (or is empty), so
- * the line still splits where it should. */
-static void fput_word(FILE *f, const char *s, size_t l)
-{
-	if (!arg_needs_quotes(s, l)) {
-		fputs_escaped(f, s, l);
-		return;
-	}
-	fputc('"', f);
-	for (size_t i = 0; i < l; i++) {
-		const char *q = memchr(s + i, '"', l - i);
-		size_t run = q ? (size_t)(q - (s + i)) : l - i;
-
-		fputs_escaped(f, s + i, run);
-		i += run;
-		if (i < l)
-			fputs("\\\"", f);
-	}
-	fputc('"', f);
-}
-
-/* argv the way a shell user would read it: arguments with blanks or quotes in "…" */
-static void fputs_argv(FILE *f, const char *argv, size_t len)
-{
-	const char *p = argv, *end = argv + len;
-
-	/* cmdline normally ends in NUL: that does not start another (empty) argument */
-	if (len > 0 && argv[len - 1] == 0)
-		end--;
-	while (p <= end) {
-		const char *z = memchr(p, 0, (size_t)(end - p));
-		size_t l = z ? (size_t)(z - p) : (size_t)(end - p);
-
-		if (p != argv)
-			fputc(' ', f);
-		fput_word(f, p, l);
-		if (!z)
-			break;
-		p = z + 1;
-	}
-}
 
 static void fput_field(FILE *f, const char *key, const char *value)
 {

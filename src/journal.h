@@ -31,7 +31,7 @@
 
 const char *journal_message_id(ProcEventType t);
 
-#define RECORD_MAX_FIELDS 40
+#define RECORD_MAX_FIELDS 48
 
 /* A record under construction: fields are appended to one memory stream. */
 typedef struct Record {

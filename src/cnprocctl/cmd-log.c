@@ -5,93 +5,22 @@
  * become journal matches (the journal's index does the work); globs are applied
  * to what they select.
  *
- * WORK IN PROGRESS (issue 13): filters --event --unit --comm --pid --process-id
- * --uid, --since/--until, -n, --reverse, --directory, --file. Still to do: boots,
- * --follow, --merge, HOST column, the rest of the filters, a lossless argv (a
- * journal field of its own), tree and report.
+ * The journals, matches and window are jsource's; this is the output: the
+ * console line (the record's MESSAGE, after its time, and its host when the
+ * journals hold several machines) or the JSON record, built in the one pass over
+ * the entry's fields that also judges it.
  */
 #include <errno.h>
-#include <fnmatch.h>
-#include <grp.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-journal.h>
-#include <time.h>
 
+#include "argvtext.h"
 #include "cnprocctl.h"
 #include "fields.h"
+#include "jsource.h"
 #include "output.h"
 #include "util.h"
-
-/* A field of the current entry as a string (NULL: absent); valid until the next
- * call on j. */
-static const char *entry_field(sd_journal *j, const char *name, size_t *ret_len)
-{
-	const void *data;
-	size_t len, nl = strlen(name);
-
-	if (sd_journal_get_data(j, name, &data, &len) < 0 || len <= nl ||
-	    ((const char *)data)[nl] != '=')
-		return NULL;
-	if (ret_len)
-		*ret_len = len - nl - 1;
-	return (const char *)data + nl + 1;
-}
-
-/* The field as a NUL-terminated copy (NULL: absent or ENOMEM). */
-static char *entry_strdup(sd_journal *j, const char *name)
-{
-	size_t len;
-	const char *v = entry_field(j, name, &len);
-
-	return v ? strndup(v, len) : NULL;
-}
-
-static bool has_glob(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
-
-static int add_match(sd_journal *j, const char *field, const char *value)
-{
-	char m[512];
-
-	if ((size_t)snprintf(m, sizeof(m), "%s=%s", field, value) >= sizeof(m))
-		return -E2BIG;
-	return sd_journal_add_match(j, m, 0);
-}
-
-/* the filters that are not journal matches */
-static bool wanted(sd_journal *j, const Args *a)
-{
-	_cleanup_free_ char *unit = NULL, *comm = NULL;
-
-	if (a->unit && has_glob(a->unit)) {
-		unit = entry_strdup(j, "CNPROCD_UNIT");
-		if (!unit || fnmatch(a->unit, unit, 0) != 0)
-			return false;
-	}
-	if (a->comm) {
-		comm = entry_strdup(j, "CNPROCD_COMM");
-		if (!comm || fnmatch(a->comm, comm, 0) != 0)
-			return false;
-	}
-	return true;
-}
-
-static void print_console(sd_journal *j)
-{
-	_cleanup_free_ char *msg = entry_strdup(j, "MESSAGE");
-	uint64_t usec = 0;
-	char ts[64];
-
-	(void)sd_journal_get_realtime_usec(j, &usec);
-	printf("%s ", format_timestamp(ts, sizeof(ts), usec));
-	fput_escaped(stdout, msg ?: "?");
-	fputc('\n', stdout);
-}
 
 /* A journal field's text as the JSON value the daemon's record has (the field
  * table says which kind); NULL on ENOMEM. */
@@ -127,216 +56,200 @@ static json_t *value_json(const RecordField *f, const char *v, size_t len)
 	return field_bytes_json(v, len);
 }
 
-/* The container object from its four journal fields; NULL: none */
-static json_t *container_json(sd_journal *j)
+
+/* the journal fields of the JSON record, by name (sorted, for bsearch) */
+typedef struct JsonField {
+	const char *journal;
+	const char *key;
+	const RecordField *f; /* NULL: handled by name (below) */
+} JsonField;
+
+static const char *const container_parts[][2] = {
+	{ "CNPROCD_CONTAINER_RUNTIME", "runtime" },
+	{ "CNPROCD_CONTAINER_ID", "id" },
+	{ "CNPROCD_CONTAINER_NAME", "name" },
+	{ "CNPROCD_POD_UID", "pod_uid" },
+};
+
+typedef struct LogOutput {
+	const Args *a;
+	bool show_host;
+	JsonField *fields;
+	size_t n_fields;
+	json_t *o;         /* the record being built */
+	json_t *container; /* its container object, added at the end */
+	char host[256];
+} LogOutput;
+
+static int json_field_cmp(const void *x, const void *y)
 {
-	static const struct {
-		const char *field, *key;
-	} parts[] = {
-		{ "CNPROCD_CONTAINER_RUNTIME", "runtime" },
-		{ "CNPROCD_CONTAINER_ID", "id" },
-		{ "CNPROCD_CONTAINER_NAME", "name" },
-		{ "CNPROCD_POD_UID", "pod_uid" },
-	};
-	json_t *o = NULL;
-
-	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
-		size_t len;
-		const char *v = entry_field(j, parts[i].field, &len);
-
-		if (!v)
-			continue;
-		if ((!o && !(o = json_object())) ||
-		    json_object_set_new(o, parts[i].key, field_bytes_json(v, len)) < 0) {
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
+	return strcmp(((const JsonField *)x)->journal, ((const JsonField *)y)->journal);
 }
 
-/* The JSON record: "time", "timestamp_usec", then each CNPROCD_ field the field
- * table knows, under its JSON key and with its kind. Two cannot be rebuilt from
- * the journal's text: argv (joined by blanks there: it is "cmdline" here) and the
- * ancestors (a line there). */
-static int print_json_record(sd_journal *j)
+static int json_fields_init(LogOutput *out)
 {
-	json_t *o = json_object();
 	size_t n;
 	const RecordField *const *fs = record_fields(FIELD_JOURNAL, &n);
-	uint64_t usec = 0;
-	char ts[64];
-	int r = 0;
 
-	if (!o)
+	out->fields = calloc(n + ELEMENTSOF(container_parts) + 2, sizeof(*out->fields));
+	if (!out->fields)
 		return -ENOMEM;
-	(void)sd_journal_get_realtime_usec(j, &usec);
-	if (json_object_set_new(o, "time", json_string(format_timestamp(ts, sizeof(ts), usec))) < 0 ||
-	    json_object_set_new(o, "timestamp_usec", json_integer((json_int_t)usec)) < 0)
-		r = -ENOMEM;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		size_t len;
-		const char *v;
-
-		const char *key = fs[i]->json;
-
-		if (!fs[i]->journal || !key || strcmp(key, "ancestors") == 0)
+	for (size_t i = 0; i < n; i++) {
+		/* the ancestors are a line there, objects in the record: left out;
+		 * the container's parts have no key of their own (below) */
+		if (!fs[i]->journal ||
+		    (!fs[i]->json && strncmp(fs[i]->journal, "CNPROCD_CONTAINER_", 18) != 0 &&
+		     strcmp(fs[i]->journal, "CNPROCD_POD_UID") != 0) ||
+		    (fs[i]->json && strcmp(fs[i]->json, "ancestors") == 0))
 			continue;
-		if (strcmp(key, "argv") == 0)
-			key = "cmdline";
-		v = entry_field(j, fs[i]->journal, &len);
-		if (!v)
-			continue;
-		if (json_object_set_new(o, key, value_json(fs[i], v, len)) < 0)
-			r = -ENOMEM;
+		out->fields[out->n_fields++] = (JsonField){ fs[i]->journal, fs[i]->json, fs[i] };
 	}
-	if (r == 0) {
-		json_t *c = container_json(j);
+	for (size_t i = 0; i < ELEMENTSOF(container_parts); i++)
+		for (size_t k = 0; k < out->n_fields; k++)
+			if (strcmp(out->fields[k].journal, container_parts[i][0]) == 0)
+				out->fields[k] = (JsonField){ container_parts[i][0],
+							      container_parts[i][1], NULL };
+	out->fields[out->n_fields++] = (JsonField){ "_BOOT_ID", "boot_id", NULL };
+	out->fields[out->n_fields++] = (JsonField){ "_HOSTNAME", "host", NULL };
+	qsort(out->fields, out->n_fields, sizeof(*out->fields), json_field_cmp);
+	return 0;
+}
 
-		if (c && json_object_set_new(o, "container", c) < 0)
-			r = -ENOMEM;
+static const JsonField *json_field_find(const LogOutput *out, const char *name, size_t len)
+{
+	size_t lo = 0, hi = out->n_fields;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(out->fields[mid].journal, name, len);
+
+		if (c == 0 && out->fields[mid].journal[len])
+			c = 1;
+		if (c == 0)
+			return &out->fields[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (r == 0)
-		r = json_dumpf(o, stdout, JSON_COMPACT) < 0 ? -EIO : 0;
-	if (r == 0)
+	return NULL;
+}
+
+static bool is_container_part(const JsonField *jf)
+{
+	return !jf->f && strncmp(jf->journal, "CNPROCD_", 8) == 0;
+}
+
+/* One data item of the entry being read: into the JSON record (jsource's item
+ * function), or the host for the console line. */
+static int log_item(JSource *s, const void *data, size_t len, void *userdata)
+{
+	LogOutput *out = userdata;
+	const char *d = data, *eq;
+	const JsonField *jf;
+	json_t *v;
+
+	if (!data) {
+		/* a new entry */
+		out->host[0] = 0;
+		if (out->a->json) {
+			json_decref(out->o);
+			json_decref(out->container);
+			out->container = NULL;
+			if (!(out->o = json_object()))
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	eq = memchr(d, '=', len);
+	if (!eq || !(jf = json_field_find(out, d, (size_t)(eq - d))))
+		return 0;
+	len -= (size_t)(eq - d) + 1;
+	d = eq + 1;
+	if (strcmp(jf->key, "host") == 0)
+		snprintf(out->host, sizeof(out->host), "%.*s", (int)len, d);
+	if (!out->a->json || (strcmp(jf->key, "host") == 0 && !out->show_host))
+		return 0;
+	if (is_container_part(jf)) {
+		if (!out->container && !(out->container = json_object()))
+			return -ENOMEM;
+		return json_object_set_new(out->container, jf->key, field_bytes_json(d, len)) < 0 ?
+			       -ENOMEM : 0;
+	}
+	if (strcmp(jf->key, "argv") == 0)
+		v = argv_unquote_json(d, len);
+	else if (jf->f)
+		v = value_json(jf->f, d, len);
+	else
+		v = field_bytes_json(d, len);
+	return json_object_set_new(out->o, jf->key, v) < 0 ? -ENOMEM : 0;
+}
+
+static int print_record(LogOutput *out, JSource *s, const JRecord *rec)
+{
+	char ts[64];
+
+	format_timestamp(ts, sizeof(ts), rec->realtime_usec);
+	if (out->a->json) {
+		if (json_object_set_new(out->o, "time", json_string(ts)) < 0 ||
+		    json_object_set_new(out->o, "timestamp_usec",
+					json_integer((json_int_t)rec->realtime_usec)) < 0 ||
+		    (out->container &&
+		     json_object_set_new(out->o, "container", TAKE_PTR(out->container)) < 0))
+			return -ENOMEM;
+		if (json_dumpf(out->o, stdout, JSON_COMPACT) < 0)
+			return -EIO;
 		fputc('\n', stdout);
-	json_decref(o);
-	return r;
-}
-
-/* Like journalctl: the system journal is for root and the systemd-journal and adm
- * groups; anyone else would see nothing, and is told why instead. */
-static bool may_read_system_journal(void)
-{
-	static const char *const groups[] = { "systemd-journal", "adm" };
-	gid_t list[256];
-	int n;
-
-	if (geteuid() == 0)
-		return true;
-	n = getgroups(ELEMENTSOF(list), list);
-	for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
-		struct group *gr = getgrnam(groups[g]);
-
-		if (!gr)
-			continue;
-		if (getegid() == gr->gr_gid)
-			return true;
-		for (int i = 0; i < n; i++)
-			if (list[i] == gr->gr_gid)
-				return true;
+		return 0;
 	}
-	return false;
-}
+	{
+		const void *data;
+		size_t len;
 
-static int open_journal(const Args *a, sd_journal **ret)
-{
-	if (a->directory)
-		return sd_journal_open_directory(ret, a->directory, 0);
-	if (a->file) {
-		const char *files[] = { a->file, NULL };
+		fputs(ts, stdout);
+		if (out->show_host) {
+			fputc(' ', stdout);
+			fput_escaped(stdout, out->host[0] ? out->host : "?");
+		}
+		fputc(' ', stdout);
+		if (sd_journal_get_data(jsource_journal(s), "MESSAGE", &data, &len) >= 0 &&
+		    len > 8) {
+			_cleanup_free_ char *msg = strndup((const char *)data + 8, len - 8);
 
-		return sd_journal_open_files(ret, files, 0);
+			fput_escaped(stdout, msg ?: "?");
+		} else
+			fputs("?", stdout);
+		fputc('\n', stdout);
 	}
-	return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+	return 0;
 }
 
 static int cmd_log(Conn *c, const Args *a)
 {
-	sd_journal *j = NULL;
-	size_t i;
-	json_t *v;
-	char num[32];
+	LogOutput out = { .a = a };
+	JSource *s = NULL;
+	const JRecord *rec;
 	long long shown = 0;
 	int r;
 
 	(void)c;
-	if (!a->directory && !a->file && !may_read_system_journal()) {
-		log_error("reading the system journal needs root, or the systemd-journal or adm "
-			  "group (or -D DIR, --file FILE one may read)");
-		return EXIT_PERMISSION;
-	}
-	r = open_journal(a, &j);
-	if (r < 0) {
-		log_error("cannot open the journal: %s", strerror(-r));
-		return EXIT_FAILURE;
-	}
-	/* the daemon's records; then each filter that is an exact value (several
-	 * events: either) */
-	r = add_match(j, "_COMM", "cnprocd");
-	json_array_foreach(a->events, i, v)
-		if (r >= 0)
-			r = add_match(j, "CNPROCD_EVENT", json_string_value(v));
-	if (r >= 0 && a->unit && !has_glob(a->unit))
-		r = add_match(j, "CNPROCD_UNIT", a->unit);
-	if (r >= 0 && a->pid > 0) {
-		snprintf(num, sizeof(num), "%lld", a->pid);
-		r = add_match(j, "CNPROCD_PID", num);
-	}
-	if (r >= 0 && a->process_id)
-		r = add_match(j, "CNPROCD_PROCESS_ID", a->process_id);
-	if (r >= 0 && a->uid >= 0) {
-		snprintf(num, sizeof(num), "%lld", a->uid);
-		r = add_match(j, "CNPROCD_UID", num);
-	}
-	if (r < 0) {
-		sd_journal_close(j);
-		log_error("bad filter: %s", strerror(-r));
-		return EXIT_USAGE;
-	}
-
-	if (a->lines > 0 && !a->reverse) {
-		/* the last N, oldest first: step back over N wanted ones from the end,
-		 * then read forward from the last one stepped on */
-		long long k = 0;
-		char *cursor = NULL;
-
-		r = sd_journal_seek_tail(j);
-		while (r >= 0 && k < a->lines && (r = sd_journal_previous(j)) > 0)
-			if (wanted(j, a))
-				k++;
-		if (r > 0 && sd_journal_get_cursor(j, &cursor) >= 0) {
-			r = sd_journal_seek_cursor(j, cursor);
-			free(cursor);
-		} else
-			r = sd_journal_seek_head(j);
-	} else if (a->reverse)
-		r = a->until_usec ? sd_journal_seek_realtime_usec(j, a->until_usec) :
-				    sd_journal_seek_tail(j);
-	else
-		r = a->since_usec ? sd_journal_seek_realtime_usec(j, a->since_usec) :
-				    sd_journal_seek_head(j);
-
-	for (;;) {
-		uint64_t usec;
-
-		r = a->reverse ? sd_journal_previous(j) : sd_journal_next(j);
-		if (r <= 0)
-			break;
-		if (sd_journal_get_realtime_usec(j, &usec) < 0)
-			continue;
-		if (a->since_usec && usec < a->since_usec) {
-			if (a->reverse)
-				break;
-			continue;
-		}
-		if (a->until_usec && usec > a->until_usec) {
-			if (!a->reverse)
-				break;
-			continue;
-		}
-		if (!wanted(j, a))
-			continue;
-		if (a->json)
-			r = print_json_record(j);
-		else
-			print_console(j);
-		if (r < 0)
-			break;
-		if (a->lines > 0 && a->reverse && ++shown >= a->lines)
+	r = jsource_open(&s, a, 0);
+	if (r != EXIT_SUCCESS)
+		return r;
+	out.show_host = jsource_several_machines(s);
+	r = json_fields_init(&out);
+	if (r >= 0)
+		jsource_set_item_func(s, log_item, &out);
+	while (r >= 0 && (r = jsource_next(s, &rec)) > 0) {
+		r = print_record(&out, s, rec);
+		if (r >= 0 && a->lines > 0 && a->reverse && ++shown >= a->lines)
 			break;
 	}
-	sd_journal_close(j);
+	jsource_report_malformed(s);
+	jsource_close(s);
+	json_decref(out.o);
+	json_decref(out.container);
+	free(out.fields);
 	if (r < 0) {
 		log_error("reading the journal: %s", strerror(-r));
 		return EXIT_FAILURE;
@@ -346,14 +259,18 @@ static int cmd_log(Conn *c, const Args *a)
 
 const Command command_log = {
 	.name = "log",
-	.usage = "[--since TIME] [--until TIME] [-n N] [-r] [--event TYPE]...\n"
-		 "          [--unit GLOB] [--comm GLOB] [--uid UID] [--pid PID]\n"
-		 "          [--process-id ID] [-D DIR | --file FILE]",
+	.usage = "[--since TIME] [--until TIME] [-b [ID|-N]] [-n N] [-r] [-f]\n"
+		 "          [--event TYPE]... [--unit GLOB] [--comm GLOB] [--exe GLOB]\n"
+		 "          [--uid USER] [--login-user USER] [--session N] [--pid PID]\n"
+		 "          [--process-id ID] [--rule NAME] [--container yes|no|GLOB]\n"
+		 "          [--priority P[..P]] [--system | -m | -D DIR | --file FILE...]",
 	.help = "cnprocd's records from the journal, oldest first\n"
 		"(TIME: YYYY-MM-DD [HH:MM[:SS]], today, yesterday,\n"
 		"now, -1h, -30min, -2d)",
-	.opts = OPT_UNIT | OPT_UID | OPT_COMM | OPT_EVENT | OPT_SINCE | OPT_UNTIL | OPT_LINES |
-		OPT_REVERSE | OPT_DIRECTORY | OPT_FILE | OPT_PID | OPT_PROCESS_ID,
+	.opts = OPT_UNIT | OPT_UID | OPT_LOGIN_USER | OPT_COMM | OPT_EXE | OPT_EVENT | OPT_SINCE |
+		OPT_UNTIL | OPT_BOOT | OPT_LINES | OPT_REVERSE | OPT_FOLLOW | OPT_DIRECTORY |
+		OPT_FILE | OPT_MERGE | OPT_SYSTEM | OPT_PID | OPT_PROCESS_ID | OPT_RULE |
+		OPT_CONTAINER | OPT_PRIORITY | OPT_SESSION,
 	.offline = true,
 	.run = cmd_log,
 };

@@ -155,8 +155,28 @@ static const char *option_name(unsigned opt)
 		return "--file";
 	case OPT_PID:
 		return "--pid";
-	default:
+	case OPT_PROCESS_ID:
 		return "--process-id";
+	case OPT_BOOT:
+		return "--boot";
+	case OPT_FOLLOW:
+		return "--follow";
+	case OPT_MERGE:
+		return "--merge";
+	case OPT_EXE:
+		return "--exe";
+	case OPT_RULE:
+		return "--rule";
+	case OPT_PRIORITY:
+		return "--priority";
+	case OPT_SESSION:
+		return "--session";
+	case OPT_BY:
+		return "--by";
+	case OPT_TOP:
+		return "--top";
+	default:
+		return "--system";
 	}
 }
 
@@ -238,6 +258,51 @@ static int parse_positive(const char *option, const char *what, const char *s, l
 	return 0;
 }
 
+/* journalctl's --priority: a level by name or number, or a range FROM..TO */
+static int parse_priority(const char *s, int *ret_min, int *ret_max)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+					     "warning", "notice", "info", "debug" };
+	const char *dots = strstr(s, "..");
+	int level[2] = { 0, -1 };
+
+	for (int k = 0; k < 2; k++) {
+		const char *w = k == 0 ? s : dots + 2;
+		size_t l = k == 0 && dots ? (size_t)(dots - s) : strlen(w);
+
+		if (l == 1 && w[0] >= '0' && w[0] <= '7')
+			level[k] = w[0] - '0';
+		else
+			for (int i = 0; i < 8; i++)
+				if (strlen(names[i]) == l && strncmp(names[i], w, l) == 0)
+					level[k] = i;
+		if (level[k] < 0 || (k == 0 && l == 0))
+			return -EINVAL;
+		if (!dots)
+			break;
+	}
+	/* one level: it and the more urgent ones, as journalctl -p does */
+	*ret_min = dots ? MIN(level[0], level[1]) : 0;
+	*ret_max = dots ? MAX(level[0], level[1]) : level[0];
+	return 0;
+}
+
+/* -b's argument when given apart (-b -1): journalctl takes it if it looks like
+ * one; NULL: none there */
+static const char *boot_argument(int argc, char *argv[])
+{
+	const char *s = optind < argc ? argv[optind] : NULL;
+
+	if (!s || !*s)
+		return NULL;
+	if ((s[0] == '-' && s[1] >= '0' && s[1] <= '9') || strspn(s, "0123456789") == strlen(s) ||
+	    (strlen(s) == 32 && strspn(s, "0123456789abcdef") == 32)) {
+		optind++;
+		return s;
+	}
+	return NULL;
+}
+
 /* 1: go on, 0: done (help, version), < 0: usage error (reported) */
 static int parse_argv(int argc, char *argv[], Args *a)
 {
@@ -258,6 +323,13 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		ARG_FILE,
 		ARG_PID,
 		ARG_PROCESS_ID,
+		ARG_EXE,
+		ARG_RULE,
+		ARG_PRIORITY,
+		ARG_SESSION,
+		ARG_BY,
+		ARG_TOP,
+		ARG_SYSTEM,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -282,11 +354,21 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "file", required_argument, NULL, ARG_FILE },
 		{ "pid", required_argument, NULL, ARG_PID },
 		{ "process-id", required_argument, NULL, ARG_PROCESS_ID },
+		{ "boot", optional_argument, NULL, 'b' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "merge", no_argument, NULL, 'm' },
+		{ "system", no_argument, NULL, ARG_SYSTEM },
+		{ "exe", required_argument, NULL, ARG_EXE },
+		{ "rule", required_argument, NULL, ARG_RULE },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "session", required_argument, NULL, ARG_SESSION },
+		{ "by", required_argument, NULL, ARG_BY },
+		{ "top", required_argument, NULL, ARG_TOP },
 		{}
 	};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hs:jn:rD:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hs:jn:rD:b::fmp:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -383,9 +465,63 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->directory = optarg;
 			a->opts |= OPT_DIRECTORY;
 			break;
-		case ARG_FILE:
-			a->file = optarg;
+		case ARG_FILE: {
+			char **f = realloc(a->files, (a->n_files + 2) * sizeof(*f));
+
+			if (!f) {
+				log_error("out of memory");
+				return -ENOMEM;
+			}
+			a->files = f;
+			a->files[a->n_files++] = optarg;
+			a->files[a->n_files] = NULL;
 			a->opts |= OPT_FILE;
+			break;
+		}
+		case 'b':
+			a->boot = optarg ?: boot_argument(argc, argv) ?: "0";
+			a->opts |= OPT_BOOT;
+			break;
+		case 'f':
+			a->follow = true;
+			a->opts |= OPT_FOLLOW;
+			break;
+		case 'm':
+			a->merge = true;
+			a->opts |= OPT_MERGE;
+			break;
+		case ARG_SYSTEM:
+			a->opts |= OPT_SYSTEM;
+			break;
+		case ARG_EXE:
+			a->exe = optarg;
+			a->opts |= OPT_EXE;
+			break;
+		case ARG_RULE:
+			a->rule = optarg;
+			a->opts |= OPT_RULE;
+			break;
+		case 'p':
+			if (parse_priority(optarg, &a->priority_min, &a->priority_max) < 0) {
+				log_error("--priority: not a level: %s (emerg..debug, 0..7, FROM..TO)",
+					  optarg);
+				return -EINVAL;
+			}
+			a->opts |= OPT_PRIORITY;
+			break;
+		case ARG_SESSION:
+			if (parse_positive("--session", "a session number", optarg, &a->session) < 0)
+				return -EINVAL;
+			a->opts |= OPT_SESSION;
+			break;
+		case ARG_BY:
+			a->by = optarg;
+			a->opts |= OPT_BY;
+			break;
+		case ARG_TOP:
+			if (parse_positive("--top", "a number > 0", optarg, &a->top) < 0)
+				return -EINVAL;
+			a->opts |= OPT_TOP;
 			break;
 		case ARG_PID:
 			if (parse_positive("--pid", "a pid", optarg, &a->pid) < 0)
@@ -416,6 +552,7 @@ static void args_done(Args *a)
 {
 	json_decref(a->events);
 	json_decref(a->exe_flags);
+	free(a->files);
 }
 
 /* A command's exit status, unless what it printed could not be written. */
@@ -431,7 +568,7 @@ static int finish_output(int r)
 
 int main(int argc, char *argv[])
 {
-	_cleanup_(args_done) Args a = { .uid = -1, .loginuid = -1 };
+	_cleanup_(args_done) Args a = { .uid = -1, .loginuid = -1, .session = -1 };
 	_cleanup_(conn_done) Conn c = { .fd = -1 };
 	const Command *cmd = NULL;
 	const char *path;

@@ -32,7 +32,17 @@ enum {
 	OPT_FILE = 1 << 15,
 	OPT_PID = 1 << 16,
 	OPT_PROCESS_ID = 1 << 17,
-	_OPT_LAST = OPT_PROCESS_ID,
+	OPT_BOOT = 1 << 18,
+	OPT_FOLLOW = 1 << 19,
+	OPT_MERGE = 1 << 20,
+	OPT_EXE = 1 << 21,
+	OPT_RULE = 1 << 22,
+	OPT_PRIORITY = 1 << 23,
+	OPT_SESSION = 1 << 24,
+	OPT_BY = 1 << 25,
+	OPT_TOP = 1 << 26,
+	OPT_SYSTEM = 1 << 27,
+	_OPT_LAST = OPT_SYSTEM,
 };
 
 typedef struct Args {
@@ -51,9 +61,20 @@ typedef struct Args {
 	uint64_t since_usec, until_usec; /* CLOCK_REALTIME; 0: open */
 	long long lines;                 /* -n: the last N; 0: all */
 	bool reverse;
-	const char *directory, *file;
+	const char *directory;
+	char **files; /* --file, each; NULL-terminated; NULL: none */
+	size_t n_files;
 	long long pid;                   /* 0: any */
 	const char *process_id;
+	const char *boot;   /* -b: NULL: all boots; "0", "-1"...: relative; else an id */
+	bool follow, merge;
+	const char *exe;    /* glob */
+	const char *rule;
+	int priority_min, priority_max; /* --priority: 0 (emerg) .. 7 (debug) */
+	long long session;  /* -1: any */
+	/* report */
+	const char *by; /* one table: user, login-user, unit, exe, container... */
+	long long top;  /* rows per table; 0: the default */
 	const char *verb;
 	char **args;
 	int n_args;

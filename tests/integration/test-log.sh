@@ -37,7 +37,7 @@ n=$(grep -c -- "$M-" "$T/exec")
 json_none '.event != "exec"' <"$T/exec" || fail "--event exec let another event through"
 grep -- "$M-2" "$T/exec" | json_has ".pid == $pid2 and .ppid == $$ and .euid == 0 and
 	(.process_id | test(\"^[0-9]+@[0-9]+$\")) and .comm == \"sh\" and .event == \"exec\" and
-	(.cmdline | endswith(\"$M-2\")) and (.timestamp_usec | type) == \"number\"" ||
+	.argv[-1] == \"$M-2\" and .argv[2] == \"sleep 0.1; exit 2\" and (.timestamp_usec | type) == \"number\"" ||
 	fail "--json: the daemon's keys and kinds: $(grep -- "$M-2" "$T/exec")"
 pass "--event exec: the 3 execs, with the daemon's JSON keys"
 
