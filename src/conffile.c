@@ -513,6 +513,8 @@ void config_print(const Config *c, FILE *f)
 			fputs("rate-limit = ", f);
 			rate_limit_print(f, &r->rate);
 			fputs(r->rate_set ? "\n" : "  # the [cnprocd] default\n", f);
+			if (r->record_exit)
+				fputs("record-exit = yes\n", f);
 		}
 	}
 }

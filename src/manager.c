@@ -223,6 +223,8 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	verdict = pipeline_decide(&m->config, m->needs, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);
+	if (p && ev->type == PROC_EV_EXEC)
+		p->exit_rule = verdict == VERDICT_LOG ? rec.exit_rule : 0;
 	if (verdict == VERDICT_LOG)
 		output_record(&m->output, &rec);
 	else if (verdict == VERDICT_IGNORE)
@@ -474,6 +476,23 @@ static void carry_rule_state(Config *new, const Config *old)
 		new->default_rate = old->default_rate;
 }
 
+/* Processes whose exit their exec's rule will record: the same rule (by name) in
+ * the new set, if it still asks for it. */
+static void remap_exit_rules(Manager *m, const Config *new)
+{
+	size_t n = MIN(m->config.rules.n, (size_t)UINT16_MAX);
+	_cleanup_free_ uint16_t *map = calloc(n + 1, sizeof(*map));
+
+	if (!map)
+		return (void)proctable_remap_exit_rules(m->table, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < new->rules.n && k < UINT16_MAX; k++)
+			if (new->rules.rules[k]->record_exit &&
+			    strcmp(new->rules.rules[k]->name, m->config.rules.rules[i]->name) == 0)
+				map[i] = (uint16_t)(k + 1);
+	proctable_remap_exit_rules(m->table, map, n);
+}
+
 /* Re-read the configuration (SIGHUP, varlink Reload), serving `requests` requests
  * at once; a bad one keeps the current rules, and if ret_err is given says why
  * there. */
@@ -514,6 +533,7 @@ static int reload(Manager *m, unsigned requests, ConfigError *ret_err, const cha
 	/* old rules' pending counts are reported under the rules that produced them */
 	report_suppressed(m->record_target, &m->config);
 	carry_rule_state(&c, &m->config);
+	remap_exit_rules(m, &c);
 	if (c.rcvbuf != m->config.rcvbuf && netlink_set_rcvbuf(m->nl, c.rcvbuf) < 0)
 		log_warning("Could not change the receive buffer; it stays at %llu bytes.",
 			    (unsigned long long)netlink_rcvbuf(m->nl));

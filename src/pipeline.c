@@ -100,6 +100,10 @@ Verdict pipeline_decide(Config *c, unsigned needs, EventRecord *rec, usec_t now)
 	}
 
 	rule = rules_match(&c->rules, &in);
+	/* no rule decides this exit, but the rule that recorded its exec asked for it */
+	if (!rule && ev->type == PROC_EV_EXIT && p && p->exit_rule &&
+	    p->exit_rule <= c->rules.n && c->rules.rules[p->exit_rule - 1]->record_exit)
+		rule = c->rules.rules[p->exit_rule - 1];
 	if (rule)
 		rule->stats.n_hits++;
 	rec->priority = rule ? rule->priority : c->default_priority;
@@ -114,6 +118,10 @@ Verdict pipeline_decide(Config *c, unsigned needs, EventRecord *rec, usec_t now)
 	}
 	if (rule)
 		rule->stats.n_logged++;
+	if (rule && rule->record_exit && ev->type == PROC_EV_EXEC)
+		for (size_t i = 0; i < c->rules.n && i < UINT16_MAX; i++)
+			if (c->rules.rules[i] == rule)
+				rec->exit_rule = (uint16_t)(i + 1);
 	return VERDICT_LOG;
 }
 

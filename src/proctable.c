@@ -361,6 +361,16 @@ int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *user
 	return 0;
 }
 
+void proctable_remap_exit_rules(ProcTable *t, const uint16_t *map, size_t n)
+{
+	for (size_t i = 0; i < t->capacity; i++) {
+		Process *p = t->slots[i];
+
+		if (p && p->exit_rule)
+			p->exit_rule = p->exit_rule <= n ? map[p->exit_rule - 1] : 0;
+	}
+}
+
 /* the table's strings are shared (rcstr.h) */
 static void replace_str(char **dst, char *src)
 {

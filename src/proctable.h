@@ -66,6 +66,8 @@ typedef struct Process {
 	bool ephemeral;     /* made for one event of a process /proc does not have (its
 			     * fork and exit were lost, or its last thread's event came
 			     * late): remove it once that event is handled */
+	uint16_t exit_rule; /* its exec was recorded by this rule (1-based), which has
+			     * record-exit: its exit is recorded too; 0: none */
 	uint64_t seen;      /* scan generation that last found it alive */
 } Process;
 
@@ -90,6 +92,10 @@ ProcTable *proctable_free(ProcTable *t);
 size_t proctable_size(const ProcTable *t);
 /* Change the bound; entries beyond it are kept (they leave as they exit). */
 void proctable_set_max(ProcTable *t, size_t max_entries);
+/* After a reload: each process's exit_rule N becomes map[N - 1] (the same rule in
+ * the new set, 0 if it is gone or no longer has record-exit). */
+void proctable_remap_exit_rules(ProcTable *t, const uint16_t *map, size_t n);
+
 /* At its bound: a new process would be refused. */
 bool proctable_full(const ProcTable *t);
 const ProcTableStats *proctable_stats(const ProcTable *t);

@@ -25,4 +25,7 @@ typedef struct EventRecord {
 	bool record_argv;
 	const char *rule;      /* the rule that matched, NULL for the default action */
 	int priority;          /* syslog priority of the record */
+	/* an exec recorded by a rule with record-exit: that rule (1-based index), to
+	 * be kept with the process for its exit; 0: none */
+	uint16_t exit_rule;
 } EventRecord;

@@ -644,6 +644,14 @@ int rule_set_key(Rule *r, const char *key, const char *value, rule_name_resolver
 		r->priority = p;
 		return 0;
 	}
+	if (strcmp(key, "record-exit") == 0) {
+		int b = parse_boolean(value);
+
+		if (b < 0)
+			return fail(err, errlen, "record-exit: expected yes or no, got \"%s\"", value);
+		r->record_exit = b;
+		return 0;
+	}
 	if (strcmp(key, "rate-limit") == 0) {
 		int k = parse_rate(&r->rate, value, err, errlen);
 		if (k == 0)
@@ -658,6 +666,10 @@ int rule_validate(const Rule *r, char *err, size_t errlen)
 	if (r->min_lifetime != USEC_INFINITY && r->max_lifetime != USEC_INFINITY &&
 	    r->min_lifetime > r->max_lifetime)
 		return fail(err, errlen, "min-lifetime is greater than max-lifetime");
+	if (r->record_exit && (r->action != RULE_ACTION_LOG ||
+			       (r->events && !(r->events & (1U << PROC_EV_EXEC)))))
+		return fail(err, errlen, "record-exit: the rule records no execs (it needs "
+			    "action = log and event = exec)");
 	return 0;
 }
 

@@ -83,6 +83,9 @@ typedef struct Rule {
 	int priority; /* syslog level, LOG_INFO unless set */
 	RateLimit rate;
 	bool rate_set; /* its own rate-limit; else the [cnprocd] one is copied in */
+	/* the exit of a process whose exec it recorded is recorded too (by it, when no
+	 * rule decides that exit): the trail cnprocctl tree rebuilds */
+	bool record_exit;
 	RuleStats stats;
 } Rule;
 

@@ -55,8 +55,10 @@ rj CNPROCD_EVENT=exec CNPROCD_PID=$child | json_has ".CNPROCD_RULE == \"fleet\" 
 	.SYSLOG_IDENTIFIER == \"cnprocd\"" || fail "exec record fields: $(rj CNPROCD_PID=$child)"
 rj CNPROCD_EVENT=exit CNPROCD_PID=$child | json_has '.CNPROCD_EXIT_CODE == "7" and
 	(.CNPROCD_LIFETIME_USEC | tonumber) > 0' || fail "exit record fields"
-got=$(rj CNPROCD_EVENT=exec CNPROCD_PID=$child | head -n 1 |
-	jq -r '.CNPROCD_CMDLINE | if type == "array" then map(tostring) | join(" ") else "text" end')
-want=$(printf 'sh -c sleep 0.05; exit 7 %s %s %s' "$M" "$nl" "$bad" | bytes_of)
-[ "$got" = "$want" ] || fail "binary CNPROCD_CMDLINE changed in transit: $got"
-pass "remote journal has cnprocd's records with CNPROCD_* fields intact (binary too)"
+got=$(rj CNPROCD_EVENT=exec CNPROCD_PID=$child | head -n 1 | jq -r .CNPROCD_CMDLINE)
+want="sh -c \"sleep 0.05; exit 7\" $M x\\ny \\xffz"
+[ "$got" = "$want" ] || fail "CNPROCD_CMDLINE changed in transit: '$got', want '$want'"
+timeout 20 "$CNPROCCTL" log --json -D "$T/remote" --pid "$child" --event exec >"$T/argv"
+json_has ".argv == [\"sh\", \"-c\", \"sleep 0.05; exit 7\", \"$M\", \"x\\ny\", [255, 122]]" \
+	<"$T/argv" || fail "cnprocctl log -D: argv not exact: $(cat "$T/argv")"
+pass "remote journal has cnprocd's records with CNPROCD_* fields intact; log -D reads the argv back exact"

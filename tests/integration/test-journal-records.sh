@@ -43,7 +43,7 @@ expect_journal ".PRIORITY == \"5\" and .CNPROCD_RULE == \"loud\" and
 	.CNPROCD_TGID == \"$child\" and .CNPROCD_PPID == \"$$\" and
 	.CNPROCD_UID == \"0\" and .CNPROCD_USER == \"root\" and .CNPROCD_COMM == \"sh\" and
 	.CNPROCD_EXE == \"$sh_exe\" and
-	.CNPROCD_CMDLINE == \"sh -c sleep 0.1; exit 3 $M-loud\" and
+	.CNPROCD_CMDLINE == \"sh -c \\\"sleep 0.1; exit 3\\\" $M-loud\" and
 	.CNPROCD_PARENT_COMM == \"$me_comm\" and (.CNPROCD_CGROUP | startswith(\"/\")) and
 	(.MESSAGE | contains(\"exec\"))" CNPROCD_EVENT=exec CNPROCD_PID=$child
 pass "exec record with every field"
@@ -78,11 +78,15 @@ sh -c 'sleep 0.05; : hostile' "$M-hostile" "$nl" "" "$bad" &
 hostile=$!
 wait $hostile
 expect_journal 'true' CNPROCD_EVENT=exec CNPROCD_PID=$hostile
-got=$(journal_bytes CNPROCD_CMDLINE CNPROCD_EVENT=exec CNPROCD_PID=$hostile) ||
-	fail "CNPROCD_CMDLINE is not kept as bytes"
-want=$(printf 'sh -c sleep 0.05; : hostile %s %s  %s' "$M-hostile" "$nl" "$bad" | bytes_of)
-[ "$got" = "$want" ] || fail "CNPROCD_CMDLINE bytes: got '$got' want '$want'"
-pass "argv with newline, empty arg, invalid UTF-8 round-trips into CNPROCD_CMDLINE"
+got=$(journal_json CNPROCD_EVENT=exec CNPROCD_PID=$hostile | jq -r .CNPROCD_CMDLINE | head -n 1)
+want="sh -c \"sleep 0.05; : hostile\" $M-hostile a\\nb \"\" \\xffx\\x1b[31m"
+[ "$got" = "$want" ] || fail "CNPROCD_CMDLINE: got '$got' want '$want'"
+pass "argv with newline, empty arg, invalid UTF-8: CNPROCD_CMDLINE is one escaped line: $got"
+timeout 20 "$CNPROCCTL" log --json --pid "$hostile" --event exec >"$T/h"
+json_has ".argv == [\"sh\", \"-c\", \"sleep 0.05; : hostile\", \"$M-hostile\", \"a\\nb\", \"\",
+	[255, 120, 27, 91, 51, 49, 109]]" <"$T/h" ||
+	fail "cnprocctl log --json did not give back the exact argv: $(cat "$T/h")"
+pass "cnprocctl log --json gives back the exact argv (bytes and all)"
 msg=$(journal_json CNPROCD_EVENT=exec CNPROCD_PID=$hostile | jq -r .MESSAGE | head -n 1)
 printf '%s' "$msg" | grep -q -F 'a\nb "" \xffx\x1b[31m' || fail "MESSAGE not escaped: $msg"
 [ "$(printf '%s' "$msg" | wc -l)" = 0 ] || fail "MESSAGE spans lines: $msg"
