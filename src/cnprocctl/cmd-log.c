@@ -261,13 +261,13 @@ const Command command_log = {
 	.name = "log",
 	.usage = "[--since TIME] [--until TIME] [-b [ID|-N]] [-n N] [-r] [-f]\n"
 		 "          [--event TYPE]... [--unit GLOB] [--comm GLOB] [--exe GLOB]\n"
-		 "          [--uid USER] [--login-user USER] [--session N] [--pid PID]\n"
+		 "          [--user NAME|UID] [--login-user USER] [--session N] [--pid PID]\n"
 		 "          [--process-id ID] [--rule NAME] [--container yes|no|GLOB]\n"
 		 "          [--priority P[..P]] [--system | -m | -D DIR | --file FILE...]",
 	.help = "cnprocd's records from the journal, oldest first\n"
 		"(TIME: YYYY-MM-DD [HH:MM[:SS]], today, yesterday,\n"
 		"now, -1h, -30min, -2d)",
-	.opts = OPT_UNIT | OPT_UID | OPT_LOGIN_USER | OPT_COMM | OPT_EXE | OPT_EVENT | OPT_SINCE |
+	.opts = OPT_UNIT | OPT_UID | OPT_USER | OPT_LOGIN_USER | OPT_COMM | OPT_EXE | OPT_EVENT | OPT_SINCE |
 		OPT_UNTIL | OPT_BOOT | OPT_LINES | OPT_REVERSE | OPT_FOLLOW | OPT_DIRECTORY |
 		OPT_FILE | OPT_MERGE | OPT_SYSTEM | OPT_PID | OPT_PROCESS_ID | OPT_RULE |
 		OPT_CONTAINER | OPT_PRIORITY | OPT_SESSION,

@@ -21,6 +21,7 @@
 static const Command *const commands[] = {
 	&command_status, &command_ps,      &command_show,
 	&command_rules,  &command_monitor, &command_reload, &command_log,
+	&command_tree,   &command_report,
 };
 
 /* "status, ps, ...", for messages */

@@ -100,3 +100,5 @@ extern const Command command_rules;   /* cmd-rules.c */
 extern const Command command_monitor; /* cmd-monitor.c */
 extern const Command command_reload;  /* cmd-reload.c */
 extern const Command command_log;     /* cmd-log.c */
+extern const Command command_tree;    /* cmd-tree.c */
+extern const Command command_report;  /* cmd-report.c */

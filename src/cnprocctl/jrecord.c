@@ -102,7 +102,8 @@ static bool parse_ll(const char *v, size_t len, long long min, long long max, lo
 		return false;
 	memcpy(num, v, len);
 	num[len] = 0;
-	if (num[0] == '+' || num[0] == ' ')
+	/* strtoll() would skip blanks and take a sign: the daemon writes neither */
+	if (!(num[0] >= '0' && num[0] <= '9') && !(num[0] == '-' && num[1] >= '0' && num[1] <= '9'))
 		return false;
 	errno = 0;
 	n = strtoll(num, &end, 10);
@@ -250,9 +251,17 @@ int jrecord_add(JRecord *r, const void *data, size_t len)
 		for (JEvent k = JEV_NONE + 1; k < _JEV_MAX; k++)
 			if (vl == 32 && memcmp(v, events[k].message_id, 32) == 0)
 				e = k;
-		if (r->event != JEV_NONE)
+		if (r->message_id_seen)
 			bad(r, "MESSAGE_ID twice");
+		r->message_id_seen = true;
 		r->event = e;
+		return 0;
+	}
+	if (IS("_COMM")) {
+		/* journald's own field, which no client can forge: a record with
+		 * cnprocd's MESSAGE_ID from another program is not cnprocd's */
+		if (vl != 7 || memcmp(v, "cnprocd", 7) != 0)
+			bad(r, "not written by cnprocd (_COMM)");
 		return 0;
 	}
 	if (IS("_BOOT_ID")) {

@@ -77,6 +77,7 @@ typedef struct JRecord {
 	const char **str[32];
 	unsigned n_str;
 	uint64_t seen; /* bit per known field: a second copy is malformed */
+	bool message_id_seen;
 	char event_text[16];
 	size_t event_text_len; /* +1; 0: no CNPROCD_EVENT */
 	const char *bad; /* the first problem seen, for jrecord_finish() */

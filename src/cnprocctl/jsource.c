@@ -198,6 +198,12 @@ static int add_filters(sd_journal *j, const Args *a)
 		r = add_match(j, "CNPROCD_PROCESS_ID", a->process_id);
 	if (r >= 0 && a->uid >= 0)
 		r = add_match_number(j, "CNPROCD_UID", a->uid);
+	/* a name as the records have it: also one this host does not know (a
+	 * collected journal's); a number is a uid */
+	if (r >= 0 && a->user)
+		r = add_match(j, strspn(a->user, "0123456789") == strlen(a->user) ? "CNPROCD_UID" :
+									      "CNPROCD_USER",
+			      a->user);
 	if (r >= 0 && a->loginuid >= 0)
 		r = add_match_number(j, "CNPROCD_LOGINUID", a->loginuid);
 	if (r >= 0 && a->session >= 0)

@@ -33,8 +33,10 @@ Usage: $0 [OPTIONS]
                      the table-size case (by default the benchmark moves into a
                      pids cgroup of its own)
   --cases LIST       Among: none ref ref8m cnprocd lean hash json journal
-                     forkstat extrace (lean: the shipped configuration with
-                     exec-prefetch = no; hash: with exe-hash = sha256)
+                     volume forkstat extrace (lean: the shipped configuration
+                     with exec-prefetch = no; hash: with exe-hash = sha256;
+                     volume: the shipped configuration into the journal, what
+                     it writes there)
                      (default: all that are available)
   -h, --help         This help
 EOF
@@ -47,7 +49,7 @@ BURST_N=5000
 BURST_P=50
 HOLD_N=10000
 STORMS="fork exec thread burst"
-CASES="none ref ref8m cnprocd lean hash json journal forkstat extrace"
+CASES="none ref ref8m cnprocd lean hash json journal volume forkstat extrace"
 ROUNDS=1
 OWN_CGROUP=1
 SETTLE=1
@@ -290,6 +292,21 @@ start_journal() {
 	wait_until 10 test -S /run/systemd/journal/socket
 }
 
+# journal_volume PID: "RECORDS BYTES" that process has in the journal (bytes as
+# journalctl's export format has them: every field, name and value)
+journal_volume() {
+	journalctl --sync 2>/dev/null
+	journalctl --no-pager -q -o export _PID="$1" 2>/dev/null |
+		awk '/^__CURSOR=/ { n++ } { b += length($0) + 1 } END { printf "%d %d\n", n, b }'
+}
+
+# volume_delta "N0 B0" "N1 B1" SECONDS: what was written in between, and per second
+volume_delta() {
+	awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		n = y[1] - x[1]; k = (y[2] - x[2]) / 1024
+		printf "%d records %.0f KiB (%.1f records/s, %.1f KiB/s)", n, k, s > 0 ? n / s : 0, s > 0 ? k / s : 0 }'
+}
+
 cnprocctl_stats() {
 	"$CNPROCCTL" --socket "$1" --json status 2>/dev/null |
 		jq -r '[((.events | add) + .thread_events_folded), .lost_events, .kernel_drops,
@@ -312,7 +329,7 @@ start_listener() {
 		fi
 		LPID=$!
 		wait_until 5 grep -qs '^ready' "$2" ;;
-	cnprocd|lean|hash|json|journal)
+	cnprocd|lean|hash|json|journal|volume)
 		rm -f "$D/sock"
 		case $1 in
 		cnprocd) $CNPROCD_PREFIX "$CNPROCD" -c "$CNPROCD_CONF" --log-target=console \
@@ -324,6 +341,8 @@ start_listener() {
 		json) $CNPROCD_PREFIX "$CNPROCD" -c "$D/all-exec.conf" --json \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
 		journal) $CNPROCD_PREFIX "$CNPROCD" -c "$D/all-exec.conf" --log-target=journal \
+				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
+		volume) $CNPROCD_PREFIX "$CNPROCD" -c "$CNPROCD_CONF" --log-target=journal \
 				--varlink-socket="$D/sock" >"$2" 2>"$3" & ;;
 		esac
 		LPID=$!
@@ -364,7 +383,7 @@ stop_listener() {
 	wait "$LPID"
 	LRC=$?
 	case $1 in
-	ref|ref8m|cnprocd|lean|hash|json|journal) [ $LRC = 0 ] || return 1 ;;
+	ref|ref8m|cnprocd|lean|hash|json|journal|volume) [ $LRC = 0 ] || return 1 ;;
 	# forkstat and extrace: only a fatal signal is a crash (their exit codes vary)
 	*) case $LRC in 132|134|135|136|139) return 1 ;; esac ;;
 	esac
@@ -381,6 +400,7 @@ case_label() {
 	hash) echo "cnprocd exe-hash" ;;
 	json) echo "cnprocd json exec" ;;
 	journal) echo "cnprocd journal" ;;
+	volume) echo "cnprocd shipped, journal" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -388,7 +408,7 @@ case_label() {
 available() {
 	case $1 in
 	forkstat|extrace) command -v "$1" >/dev/null 2>&1 ;;
-	journal) [ -n "$JOURNAL_OK" ] ;;
+	journal|volume) [ -n "$JOURNAL_OK" ] ;;
 	*) return 0 ;;
 	esac
 }
@@ -502,8 +522,9 @@ run_case() {
 
 	cpu0=- cpu1=- st0= st1= jcpu0= jcpu1=
 	[ -n "$LPID" ] && cpu0=$(cpu_ns "$LPID")
-	case $c in cnprocd|lean|hash|json|journal) st0=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|hash|json|journal|volume) st0=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu0=$(cpu_ns "$JPID")
+	[ "$c" = volume ] && vol0=$(journal_volume "$LPID")
 
 	case $storm in
 	burst) set -- burst "$BURST_N_RUN" "$BURST_P" ;;
@@ -527,8 +548,13 @@ run_case() {
 		cpu1=$(cpu_ns "$LPID")
 		hwm=$(status_kb "$LPID" VmHWM)
 	fi
-	case $c in cnprocd|lean|hash|json|journal) st1=$(cnprocctl_stats "$D/sock") ;; esac
+	case $c in cnprocd|lean|hash|json|journal|volume) st1=$(cnprocctl_stats "$D/sock") ;; esac
 	[ "$c" = journal ] && jcpu1=$(cpu_ns "$JPID")
+	if [ "$c" = volume ]; then
+		vol1=$(journal_volume "$LPID")
+		notes="$notes journal +$(volume_delta "$vol0" "$vol1" "$(kv "$sout" elapsed)");"
+		set_result "$storm" volume journal "$(volume_delta "$vol0" "$vol1" "$(kv "$sout" elapsed)")"
+	fi
 
 	if ! stop_listener "$c"; then
 		CRASHED="$CRASHED $c($storm, status $LRC)"
@@ -564,7 +590,7 @@ run_case() {
 		notes="$notes drops=$drops enobufs=$(kv "$out" enobufs) seq_gaps=$lost rcvbuf=$(kv "$out" rcvbuf);"
 		[ "$drops" != "$lost" ] && notes="$notes kernel drops != sequence gaps;"
 		;;
-	cnprocd|lean|hash|json|journal)
+	cnprocd|lean|hash|json|journal|volume)
 		if [ -n "$st0" ] && [ -n "$st1" ]; then
 			read -r ev0 lo0 kd0 nb0 sg0 rs0 rl0 su0 _ <<<"$st0"
 			read -r ev1 lo1 kd1 nb1 sg1 rs1 rl1 su1 _ <<<"$st1"
@@ -784,7 +810,7 @@ printf '[cnprocd]\ndefault-action = ignore\nrate-limit = none\n\n[rule all-exec]
 
 JOURNAL_OK=
 case " $CASES " in
-*" journal "*)
+*" journal "*|*" volume "*)
 	if start_journal; then
 		JOURNAL_OK=1
 	else
@@ -848,6 +874,24 @@ else
 fi
 # a first exec storm warms the page cache and the allocator, unmeasured
 "$STORM" -d 0.5 exec >/dev/null 2>&1
+
+# What the shipped configuration writes to the journal on this machine left alone
+# (the storms' rows say what it writes under them)
+VOLUME_IDLE=
+if case " $CASES " in *" volume "*) available volume ;; *) false ;; esac; then
+	idle_s=$([ "$SHORT" = 1 ] && echo 5 || echo 60)
+	if start_listener volume "$D/idle.out" "$D/idle.err"; then
+		KEEP_PIDS="$KEEP_PIDS $LPID"
+		sleep "$SETTLE"
+		v0=$(journal_volume "$LPID")
+		sleep "$idle_s"
+		v1=$(journal_volume "$LPID")
+		VOLUME_IDLE="idle $idle_s s: $(volume_delta "$v0" "$v1" "$idle_s")"
+		echo "journal volume, shipped configuration, $VOLUME_IDLE"
+		stop_listener volume || CRASHED="$CRASHED volume(idle, status $LRC)"
+		KEEP_PIDS=${KEEP_PIDS% $LPID}
+	fi
+fi
 
 echo
 row storm listener "rate/s" ratio expected received lost "cpu/event" "peak RSS" argv notes
@@ -979,6 +1023,14 @@ if [ -n "$PROBE_NS" ] && [ "$b" != - ]; then
 	[ "$a" != - ] && printf '; cnprocd without the prefetch (execs read with their batch, most already gone) %s' "$(fmt_us "$(calc "3 * $a")")"
 	printf '\n'
 fi
+
+# what the shipped configuration leaves in the journal (README "Asking the past")
+s_vol=
+for storm in $STORMS; do
+	v=$(ROUND=1 get_result "$storm" volume journal)
+	[ "$v" = - ] || s_vol="$s_vol $storm storm: $v;"
+done
+[ -n "$VOLUME_IDLE$s_vol" ] && echo "JOURNAL VOLUME (shipped configuration): ${VOLUME_IDLE:-idle not measured};${s_vol%;}"
 
 if [ -n "$CRASHED" ]; then
 	echo "FAILED: crashed:$CRASHED"

@@ -28,6 +28,7 @@ static void test_exec_record(void)
 	static const char *const items[] = {
 		"_BOOT_ID=0123456789abcdef0123456789abcdef",
 		"_HOSTNAME=web1",
+		"_COMM=cnprocd",
 		"PRIORITY=6",
 		EXEC_ID,
 		"MESSAGE=exec pid=42 ...",
@@ -103,6 +104,8 @@ static void test_malformed(void)
 		{ "CNPROCD_PPID=-5", "a field that is not a number (or out of range)" },
 		{ "CNPROCD_TGID=99999999999", "a field that is not a number (or out of range)" },
 		{ "CNPROCD_UID= 1", "a field that is not a number (or out of range)" },
+		{ "CNPROCD_UID=\t1", "a field that is not a number (or out of range)" },
+		{ "CNPROCD_UID=+1", "a field that is not a number (or out of range)" },
 		{ "CNPROCD_EXIT_CODE=300", "a field that is not a number (or out of range)" },
 		{ "CNPROCD_PID=43", "a field twice" },
 		{ "CNPROCD_COMM=x", "a field twice" },
@@ -111,6 +114,9 @@ static void test_malformed(void)
 		{ "CNPROCD_PARENT_PROCESS_ID=@1", "CNPROCD_PARENT_PROCESS_ID is not PID@TICKS" },
 		{ "CNPROCD_UNREAD=yes", "a flag that is not 1" },
 		{ "MESSAGE_ID=" CNPROCD_MESSAGE_FORK, "MESSAGE_ID twice" },
+		/* another program's entry with cnprocd's MESSAGE_ID: not cnprocd's */
+		{ "_COMM=logger", "not written by cnprocd (_COMM)" },
+		{ "_COMM=cnprocdx", "not written by cnprocd (_COMM)" },
 	};
 	JRecord r = {};
 
