@@ -216,7 +216,7 @@ static int print_record(LogOutput *out, JSource *s, const JRecord *rec)
 		    len > 8) {
 			_cleanup_free_ char *msg = strndup((const char *)data + 8, len - 8);
 
-			fput_escaped(stdout, msg ?: "?");
+			fput_text(stdout, msg ?: "?");
 		} else
 			fputs("?", stdout);
 		fputc('\n', stdout);

@@ -158,6 +158,13 @@ void fput_escaped(FILE *f, const char *s)
 	fputs_escaped(f, s, strlen(s));
 }
 
+void fput_text(FILE *f, const char *s)
+{
+	_cleanup_free_ char *e = escape_bytes(s, strlen(s), true);
+
+	fputs(e ?: "?", f);
+}
+
 /* One argument, in "…" (with \" inside) when it has blanks or quotes or is empty. */
 static void fput_arg(FILE *f, const char *s, bool quote)
 {

@@ -36,6 +36,10 @@ bool event_type_known(const char *s);
 /* A string from the daemon, escaped (fputs_escaped()); NULL on ENOMEM. */
 char *escaped(const char *s);
 void fput_escaped(FILE *f, const char *s);
+/* Text the daemon escaped already (a MESSAGE, a CNPROCD_CMDLINE): its backslashes
+ * are its escapes and stay; control characters and invalid UTF-8 are escaped all
+ * the same, since a journal (another machine's) may hold anything. */
+void fput_text(FILE *f, const char *s);
 /* Command-line arguments joined by blanks; quote: in "…" when they have blanks or
  * quotes or are empty. */
 void fput_argv(FILE *f, json_t *argv, bool quote);

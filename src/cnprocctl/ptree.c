@@ -1037,7 +1037,7 @@ static char *format_command(const View *v, const Node *n, size_t depth, bool utf
 		}
 		fputc(')', f);
 	} else if (n->cmdline) {
-		fput_escaped(f, n->cmdline);
+		fput_text(f, n->cmdline);
 		if (n->cmdline_cut)
 			fputs(utf8 ? " …" : " ...", f);
 	} else if (n->comm) {

@@ -304,7 +304,7 @@ journal_volume() {
 volume_delta() {
 	awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { split(a, x, " "); split(b, y, " ")
 		n = y[1] - x[1]; k = (y[2] - x[2]) / 1024
-		printf "%d records %.0f KiB (%.1f records/s, %.1f KiB/s)", n, k, s > 0 ? n / s : 0, s > 0 ? k / s : 0 }'
+		printf "%d records %.0f KiB (%.1f records/s, %.1f KiB/s)", n, k, (s > 0 ? n / s : 0), (s > 0 ? k / s : 0) }'
 }
 
 cnprocctl_stats() {
