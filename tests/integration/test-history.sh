@@ -68,9 +68,16 @@ cp "$(readlink -f /bin/sh)" "$own_exe"
 # a child whose parent no rule recorded: a hole in the trail
 # (the marker reaches the child through $1, so the parent's command line has none)
 sh -c 'sleep 0.1; sh -c "sleep 0.1" "$1-orphan"; exit 0' "unmarked-$$" "$M"
+# a login (bin, uid 2, writes its login uid, then runs its "shell"), when this
+# test's own login uid is unset and so can play one
+login_name=$(getent passwd 2 | cut -d: -f1)
+login=
+if [ "$(cat /proc/self/loginuid 2>/dev/null)" = 4294967295 ] && [ -n "$login_name" ]; then
+	sh -c "echo 2 >/proc/self/loginuid && exec sh -c 'sleep 0.1' $M-login" && login="exec login exit login"
+fi
 sh -c 'sleep 0.1' "$M-end"
 all="exec a exit a exec b exit b exec c exit c exec nobody exit nobody exec warn exit warn
-	exec killed exit killed exec own exit own exec orphan exit orphan exec end exit end"
+	exec killed exit killed exec own exit own exec orphan exit orphan $login exec end exit end"
 wait_for - 10 sh -c "'$CNPROCCTL' log --json --event exit --comm sh | grep -q -- '$M-end'" ||
 	fail "the records did not reach the journal: $(ctl log | tail -n 3)"
 
@@ -78,7 +85,8 @@ wait_for - 10 sh -c "'$CNPROCCTL' log --json --event exit --comm sh | grep -q --
 expect_log "$all"
 expect_log "$all" --since "$since"
 expect_log "" --until "$since"
-expect_log "exit a exit b exit c exit nobody exit warn exit killed exit own exit orphan exit end" \
+expect_log "exit a exit b exit c exit nobody exit warn exit killed exit own exit orphan
+	${login:+exit login} exit end" \
 	--event exit
 expect_log "exec nobody exit nobody" --user nobody
 expect_log "exec nobody exit nobody" --uid 65534
@@ -103,6 +111,19 @@ expect_log "exec killed exit killed" --unit "$(jq -r --arg m "$M-killed" \
 	--since "$since" --priority info --rule marked --pid "$(jq -r --arg m "$M-killed" \
 	'select(.argv[-1] == $m) | .pid' "$T/execs")"
 pass "log: --since --until --event --user --uid --exe --comm (exact and glob) --rule --priority --container --process-id --pid, and all at once"
+if [ -n "$login" ]; then
+	session=$(jq -r --arg m "$M-login" 'select(.argv[-1] == $m) | .session' "$T/execs")
+	expect_log "$login" --login-user "$login_name"
+	expect_log "$login" --login-user 2 --session "$session"
+	ctl tree --json --login-user "$login_name" --since "$since" | json_has \
+		'[.. | objects | select(.recorded? == true)] | length == 1 and .[0].cmdline == "sh -c \"sleep 0.1\" \($m)"' \
+		--arg m "$M-login" || fail "tree --login-user $login_name: $(ctl tree --json --login-user "$login_name")"
+	ctl tree --json --session "$session" | json_has '[.. | objects | select(.recorded? == true)] | length == 1' ||
+		fail "tree --session $session: $(ctl tree --json --session "$session")"
+	pass "log --login-user, --session; tree --login-user, --session: the login's process"
+else
+	echo "SKIP: --login-user and --session (this test's login uid is set: it cannot play a login)"
+fi
 
 # sources: this boot, the journal's file, its directory, all journals
 expect_log "$all" -b
