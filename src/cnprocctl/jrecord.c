@@ -257,6 +257,15 @@ int jrecord_add(JRecord *r, const void *data, size_t len)
 		r->event = e;
 		return 0;
 	}
+	if (IS("_UID")) {
+		/* journald's too: cnprocd runs as root; another user's entry with
+		 * cnprocd's MESSAGE_ID is a forgery (root can write anything anyway).
+		 * _COMM alone would not do: journald reads it from /proc, so a
+		 * sender that exits at once has none */
+		if (vl != 1 || v[0] != '0')
+			bad(r, "not written by cnprocd (_UID)");
+		return 0;
+	}
 	if (IS("_COMM")) {
 		/* journald's own field, which no client can forge: a record with
 		 * cnprocd's MESSAGE_ID from another program is not cnprocd's */

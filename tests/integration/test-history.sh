@@ -235,9 +235,9 @@ forge "MESSAGE_ID=$exec_id" CNPROCD_EVENT=exec CNPROCD_PID=notanumber "MESSAGE=$
 forge "MESSAGE_ID=$exec_id" CNPROCD_EVENT=exit CNPROCD_PID=5 "MESSAGE=$F-bad2"
 forge "MESSAGE_ID=$exec_id" CNPROCD_EVENT=exec CNPROCD_PID=5 CNPROCD_PROCESS_ID=x "MESSAGE=$F-bad3"
 forge "MESSAGE_ID=$exec_id" CNPROCD_EVENT=exec CNPROCD_PID=5 CNPROCD_PID=6 "MESSAGE=$F-bad4"
-# well-formed, but from another program: not cnprocd's
+# well-formed, but from another user's program: not cnprocd's
 printf '%s\n' "MESSAGE_ID=$exec_id" CNPROCD_EVENT=exec CNPROCD_PID=5 "MESSAGE=$F-bad5" \
-	"CNPROCD_CMDLINE=sh $F-forged" | logger --journald
+	"CNPROCD_CMDLINE=sh $F-forged" | as_user 65534:65534 logger --journald
 # and an unrelated entry
 logger "$F-unrelated CNPROCD_PID=1"
 sh -c 'sleep 0.1' "$M-last"

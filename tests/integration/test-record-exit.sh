@@ -4,7 +4,8 @@
 # status and lifetime, under the rule's name) unless a rule decides the exit; a
 # process whose exec no such rule recorded exits unrecorded; across a reload the
 # same rule by name keeps it (at another place in the file), a rule that dropped
-# record-exit does not.
+# record-exit does not. (Each marked process lives 0.1 s at least: the rules match
+# its arguments, read from /proc.)
 . "$TEST_LIB"
 require_root
 
@@ -31,8 +32,8 @@ start_daemon --json -c "$T/cnprocd.conf"
 ctl() { timeout 20 "$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" "$@"; }
 
 sh -c 'sleep 0.2; exit 3' "$M-a"
-sh -c 'exit 0' "$M-quiet"
-sh -c 'exit 4' "cnprocd-other-$$"
+sh -c 'sleep 0.1' "$M-quiet"
+sh -c 'sleep 0.1; exit 4' "cnprocd-other-$$"
 expect_marked exec a '.rule == "traced"'
 expect_marked exit a '.rule == "traced" and .exit_code == 3 and .lifetime_usec >= 150000 and
 	(.process_id | test("^[0-9]+@[0-9]+$"))'
@@ -43,7 +44,7 @@ pass "an exec's rule records its exit: status 3, lifetime, the same process id"
 
 expect_marked exec quiet '.rule == "traced"'
 # the daemon writes in order: once a later marked record is out, these are judged
-sh -c 'exit 0' "$M-after"
+sh -c 'sleep 0.1' "$M-after"
 expect_marked exit after '.rule == "traced"'
 [ -z "$(marked_records exit quiet)" ] || fail "a rule ignoring the exit did not win"
 complete_lines "$T/out" | grep -q "cnprocd-other-$$" &&
@@ -70,7 +71,7 @@ expect_marked exec long2 'true'
 conf "" no
 ctl reload >/dev/null || fail "reload failed"
 wait $long2
-sh -c 'exit 0' "$M-after2"
+sh -c 'sleep 0.1' "$M-after2"
 expect_marked exec after2 'true'
 [ -z "$(marked_records exit long2)" ] || fail "record-exit dropped by a reload, still recorded"
 [ -z "$(marked_records exit after2)" ] || fail "record-exit = no recorded an exit"

@@ -31,11 +31,12 @@ child=$!
 sleep 0.2
 "$CNPROCCTL" --socket "$T/io.cnprocd.Monitor" --json ps >"$T/ps"
 wait $child
-want="sh -c sleep 0.5 $M --password=*** --token *** *** keep-me"
+want="sh -c \\\"sleep 0.5\\\" $M --password=*** --token *** *** keep-me"
 expect_journal ".CNPROCD_CMDLINE == \"$want\"" CNPROCD_EVENT=exec CNPROCD_PID=$child
 pass "journal: $want"
-json_has ".processes | map(select(.pid == $child)) | length == 1 and
-	(.[0].argv | join(\" \") == \"$want\")" <"$T/ps" ||
+json_has '.processes | map(select(.pid == $child)) | length == 1 and
+	.[0].argv == ["sh", "-c", "sleep 0.5", $m, "--password=***", "--token", "***", "***",
+		"keep-me"]' --argjson child "$child" --arg m "$M" <"$T/ps" ||
 	fail "table: $(jq -c ".processes[] | select(.pid == $child) | .argv" "$T/ps")"
 pass "varlink table: redacted"
 wait_for - 10 grep -q "\"pid\":$child" "$T/feed" || fail "no live event for $child"

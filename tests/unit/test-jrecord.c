@@ -29,6 +29,7 @@ static void test_exec_record(void)
 		"_BOOT_ID=0123456789abcdef0123456789abcdef",
 		"_HOSTNAME=web1",
 		"_COMM=cnprocd",
+		"_UID=0",
 		"PRIORITY=6",
 		EXEC_ID,
 		"MESSAGE=exec pid=42 ...",
@@ -117,6 +118,8 @@ static void test_malformed(void)
 		/* another program's entry with cnprocd's MESSAGE_ID: not cnprocd's */
 		{ "_COMM=logger", "not written by cnprocd (_COMM)" },
 		{ "_COMM=cnprocdx", "not written by cnprocd (_COMM)" },
+		{ "_UID=65534", "not written by cnprocd (_UID)" },
+		{ "_UID=00", "not written by cnprocd (_UID)" },
 	};
 	JRecord r = {};
 
