@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A command line as one line of text and back (argvtext.h). */
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "argvtext.h"
-#include "fields.h"
 #include "util.h"
 
 static bool arg_needs_quotes(const char *s, size_t len)
@@ -102,17 +100,16 @@ static size_t unescape(const char *s, size_t len, char *out)
 	return 1;
 }
 
-json_t *argv_unquote_json(const char *s, size_t len)
+char *argv_unquote(const char *s, size_t len, size_t *ret_len)
 {
-	json_t *a = json_array();
-	char *word = malloc(len + 1);
-	size_t i = 0;
+	/* escapes only shrink, and each argument gains one NUL for its blank */
+	char *argv = malloc(len + 2);
+	size_t i = 0, o = 0;
 
-	if (!a || !word)
-		goto fail;
+	if (!argv)
+		return NULL;
 	while (i < len) {
 		bool quoted = s[i] == '"';
-		size_t w = 0;
 
 		i += quoted;
 		while (i < len) {
@@ -123,20 +120,15 @@ json_t *argv_unquote_json(const char *s, size_t len)
 			if (!quoted && s[i] == ' ')
 				break;
 			if (s[i] == '\\')
-				i += unescape(s + i, len - i, &word[w++]);
+				i += unescape(s + i, len - i, &argv[o++]);
 			else
-				word[w++] = s[i++];
+				argv[o++] = s[i++];
 		}
-		if (json_array_append_new(a, field_bytes_json(word, w)) < 0)
-			goto fail;
+		argv[o++] = 0;
 		/* the blank between two arguments */
 		if (i < len && s[i] == ' ')
 			i++;
 	}
-	free(word);
-	return a;
-fail:
-	free(word);
-	json_decref(a);
-	return NULL;
+	*ret_len = o;
+	return argv;
 }

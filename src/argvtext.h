@@ -12,15 +12,14 @@
 
 #include <stdio.h>
 
-struct json_t;
-
 /* One word of a line, escaped; in "…" if it has blanks or quotes or is empty. */
 void fput_word(FILE *f, const char *s, size_t len);
 /* argv as /proc/PID/cmdline has it (NUL-separated, usually NUL-terminated) */
 void fputs_argv(FILE *f, const char *argv, size_t len);
 /* the same as a new string; NULL on ENOMEM */
 char *argv_quoted(const char *argv, size_t len);
-/* The line back as argv's JSON array (each argument a string, or its bytes when
- * not UTF-8, as the daemon's records have it); NULL on ENOMEM. Any text is
- * accepted: an escape it does not know is kept as it is. */
-struct json_t *argv_unquote_json(const char *s, size_t len);
+/* The line back as argv: the arguments each followed by a NUL, as
+ * /proc/PID/cmdline has them (*ret_len bytes; format_argv_json() makes the
+ * record's JSON of it); NULL on ENOMEM. Any text is accepted: an escape it does
+ * not know is kept as it is. */
+char *argv_unquote(const char *s, size_t len, size_t *ret_len);

@@ -18,6 +18,7 @@
 #include "argvtext.h"
 #include "cnprocctl.h"
 #include "fields.h"
+#include "format.h"
 #include "jsource.h"
 #include "output.h"
 #include "util.h"
@@ -176,9 +177,12 @@ static int log_item(JSource *s, const void *data, size_t len, void *userdata)
 		return json_object_set_new(out->container, jf->key, field_bytes_json(d, len)) < 0 ?
 			       -ENOMEM : 0;
 	}
-	if (strcmp(jf->key, "argv") == 0)
-		v = argv_unquote_json(d, len);
-	else if (jf->f)
+	if (strcmp(jf->key, "argv") == 0) {
+		size_t n;
+		_cleanup_free_ char *argv = argv_unquote(d, len, &n);
+
+		v = argv ? format_argv_json(argv, n) : NULL;
+	} else if (jf->f)
 		v = value_json(jf->f, d, len);
 	else
 		v = field_bytes_json(d, len);
