@@ -20,6 +20,7 @@
 typedef struct Args {
 	ManagerOptions o;
 	bool check_config;
+	bool check_namespaces;
 	bool debug;
 } Args;
 
@@ -35,6 +36,9 @@ static void help(void)
 	       "                           then its drop-ins FILE.d/*.conf\n"
 	       "      --check-config       Validate the configuration, print the parsed\n"
 	       "                           rules and exit (1 if invalid)\n"
+	       "      --check-namespaces   Exit 0 if the proc connector serves this\n"
+	       "                           process (the initial user and PID namespaces),\n"
+	       "                           else say why and exit 1 (for ExecCondition=)\n"
 	       "      --log-target=TARGET  Where records go: auto, console or journal\n"
 	       "                           (auto: journal when started by systemd)\n"
 	       "      --json               Print one JSON object per record on stdout\n"
@@ -64,6 +68,7 @@ enum {
 	ARG_THREADS,
 	ARG_NO_ARGV,
 	ARG_CHECK_CONFIG,
+	ARG_CHECK_NAMESPACES,
 	ARG_DEBUG_STALL,
 	ARG_VARLINK_SOCKET,
 };
@@ -74,6 +79,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+		{ "check-namespaces", no_argument, NULL, ARG_CHECK_NAMESPACES },
 		{ "log-target", required_argument, NULL, ARG_LOG_TARGET },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "rcvbuf", required_argument, NULL, ARG_RCVBUF },
@@ -97,6 +103,9 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		case 'c':
 			a->o.config_path = optarg;
 			a->o.config_required = true;
+			break;
+		case ARG_CHECK_NAMESPACES:
+			a->check_namespaces = true;
 			break;
 		case ARG_CHECK_CONFIG:
 			a->check_config = true;
@@ -209,7 +218,7 @@ int main(int argc, char *argv[])
 {
 	_cleanup_(manager_freep) Manager *m = NULL;
 	Args a = {};
-	int r;
+	int r, status = EXIT_FAILURE;
 
 	/* diagnostics go to the console until the config says otherwise */
 	log_setup(LOG_TARGET_CONSOLE, LOG_INFO);
@@ -221,6 +230,14 @@ int main(int argc, char *argv[])
 
 	if (a.check_config)
 		return check_config(&a.o);
+	if (a.check_namespaces) {
+		const char *why;
+
+		if (netlink_namespaces_served(&why))
+			return EXIT_SUCCESS;
+		log_info("%s", why);
+		return EXIT_FAILURE;
+	}
 
 	/* lines must reach a reader (pipe, test) as they happen */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -235,9 +252,9 @@ int main(int argc, char *argv[])
 	r = manager_new(&a.o, &m);
 	if (r < 0)
 		return EXIT_FAILURE;
-	r = manager_start(m);
+	r = manager_start(m, &status);
 	if (r < 0)
-		return EXIT_FAILURE;
+		return status;
 	r = manager_run(m);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

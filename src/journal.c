@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION /* jwriter.c says why */
 #include <systemd/sd-journal.h>
 
 #include "fields.h"

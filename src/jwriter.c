@@ -4,6 +4,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+/* sd_journal_sendv() is a macro that adds its caller's CODE_FILE, CODE_LINE and
+ * CODE_FUNC: this writer thread's, in every record. A record's fields are its own
+ * (log messages add the place that logged them themselves). */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #include <time.h>
 

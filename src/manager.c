@@ -687,7 +687,7 @@ static int add_timer(Manager *m, sd_event_source **ret, usec_t usec,
 	return 0;
 }
 
-int manager_start(Manager *m)
+int manager_start(Manager *m, int *ret_status)
 {
 	DaemonStats stats;
 	sigset_t mask;
@@ -712,9 +712,16 @@ int manager_start(Manager *m)
 	/* subscribe before scanning /proc: whatever starts meanwhile is seen as an
 	 * event, and events queued during the scan are applied after it */
 	r = netlink_subscribe(m->nl, m->ack_timeout, on_proc_event, m);
-	if (r < 0)
+	if (r < 0) {
+		if (ret_status)
+			*ret_status = r == -EPERM || r == -EACCES ? EXIT_NO_PERMISSION :
+				      r == -ETIMEDOUT || r == -ECONNREFUSED ||
+						      r == -EPROTONOSUPPORT ?
+				      EXIT_NO_CONNECTOR :
+				      EXIT_FAILURE;
 		return log_error_errno(r, "Cannot subscribe to process events: %s",
 				       netlink_strerror(r));
+	}
 	r = proctable_scan(m->table);
 	if (r < 0)
 		return log_error_errno(r, "Initial scan of /proc failed: %m");

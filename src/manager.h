@@ -97,7 +97,16 @@ int manager_new(const ManagerOptions *o, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
-/* Subscribe, scan /proc, wire the sources. Errors are logged. */
-int manager_start(Manager *m);
+/* Exit statuses of their own (systemd's meanings, so a unit can tell them from a
+ * failure worth a restart: RestartPreventExitStatus=): the proc connector does
+ * not serve this process (a container: not the initial namespaces; no
+ * connector in the kernel), or it refuses it (no CAP_NET_ADMIN). */
+#define EXIT_NO_CONNECTOR 3 /* EXIT_NOTIMPLEMENTED */
+#define EXIT_NO_PERMISSION 4 /* EXIT_NOPERMISSION */
+
+/* Subscribe, scan /proc, wire the sources. Errors are logged. On failure, *ret_status
+ * (if given) is the exit status that says why: EXIT_NO_CONNECTOR,
+ * EXIT_NO_PERMISSION or EXIT_FAILURE. */
+int manager_start(Manager *m, int *ret_status);
 /* Run until SIGINT/SIGTERM; then unsubscribe and log the final counters. */
 int manager_run(Manager *m);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "log.h"
@@ -221,7 +222,17 @@ typedef struct DispatchContext {
 	bool awaiting;
 	uint32_t first_ack; /* cookie of the first LISTEN of this subscription */
 	uint32_t ack_err;
+	/* events that came before the ACK, held until it says they are ours (a
+	 * socket whose subscription the kernel refuses still gets the events of
+	 * its network namespace once anyone on the host listens) */
+	bool hold;
+	ProcEvent *held;
+	size_t n_held, alloc_held;
 } DispatchContext;
+
+/* events held before an ACK at most; more are dropped (and counted): the ACK
+ * comes within microseconds where it comes at all */
+#define HELD_MAX 65536
 
 /* The kernel marks every connector message NLMSG_DONE; libmnl would treat that as
  * "end of dump" with mnl_cb_run, so this is installed as the DONE control callback. */
@@ -249,6 +260,21 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 	    ev.ack - (c->first_ack + 1) <= nl->ack - c->first_ack) {
 		c->acked = true;
 		c->ack_err = ev.none.err;
+	}
+	if (c->hold && !c->acked) {
+		if (c->n_held == c->alloc_held) {
+			size_t n = MIN(MAX(c->alloc_held * 2, (size_t)64), (size_t)HELD_MAX);
+			ProcEvent *h = n > c->alloc_held ? realloc(c->held, n * sizeof(*h)) : NULL;
+
+			if (!h) {
+				nl->stats.n_unconfirmed++;
+				return MNL_CB_OK;
+			}
+			c->held = h;
+			c->alloc_held = n;
+		}
+		c->held[c->n_held++] = ev;
+		return MNL_CB_OK;
 	}
 	if (c->cb) {
 		r = c->cb(&ev, c->userdata);
@@ -392,23 +418,22 @@ int netlink_receive(Netlink *nl, unsigned max_datagrams, netlink_event_cb cb, vo
  * can overflow a small buffer and take the ACK with it: then ask again, which is
  * harmless (a repeated LISTEN from one socket is not counted twice, kernel >= 6.6).
  */
-static int listen_acked(Netlink *nl, const uint32_t *event_type, usec_t timeout,
-			netlink_event_cb cb, void *userdata)
+static int wait_ack(Netlink *nl, DispatchContext *c, const uint32_t *event_type,
+		    usec_t timeout)
 {
-	DispatchContext c = { .nl = nl, .cb = cb, .userdata = userdata, .awaiting = true };
 	uint64_t enobufs;
 	unsigned retries = 0;
 	usec_t deadline;
 	int r;
 
-	c.first_ack = nl->ack + 1;
+	c->first_ack = nl->ack + 1;
 	r = send_mcast_op(nl, PROC_CN_MCAST_LISTEN, event_type);
 	if (r < 0)
 		return r;
 	enobufs = nl->stats.n_enobufs;
 
 	deadline = now_usec(CLOCK_MONOTONIC) + timeout;
-	while (!c.acked) {
+	while (!c->acked) {
 		struct pollfd p = { .fd = netlink_fd(nl), .events = POLLIN };
 		usec_t now = now_usec(CLOCK_MONOTONIC);
 
@@ -424,8 +449,8 @@ static int listen_acked(Netlink *nl, const uint32_t *event_type, usec_t timeout,
 		r = poll(&p, 1, (int)((deadline - now + 999) / 1000));
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		while (!c.acked) {
-			r = receive_one(nl, &c);
+		while (!c->acked) {
+			r = receive_one(nl, c);
 			if (r < 0)
 				return r;
 			if (r == 0)
@@ -433,7 +458,57 @@ static int listen_acked(Netlink *nl, const uint32_t *event_type, usec_t timeout,
 		}
 	}
 	/* the kernel refuses with an errno in the ACK (EPERM without CAP_NET_ADMIN) */
-	return c.ack_err != 0 ? -(int)c.ack_err : 0;
+	return c->ack_err != 0 ? -(int)c->ack_err : 0;
+}
+
+/* hold: events before the ACK are held, and handed to cb only once it says the
+ * subscription is ours (else dropped, counted as unconfirmed) */
+static int listen_acked(Netlink *nl, const uint32_t *event_type, usec_t timeout, bool hold,
+			netlink_event_cb cb, void *userdata)
+{
+	DispatchContext c = { .nl = nl, .cb = cb, .userdata = userdata, .awaiting = true,
+			      .hold = hold };
+	int r = wait_ack(nl, &c, event_type, timeout);
+
+	for (size_t i = 0; i < c.n_held; i++) {
+		if (r < 0 || !cb) {
+			nl->stats.n_unconfirmed += c.n_held - i;
+			break;
+		}
+		r = cb(&c.held[i], userdata);
+		if (r > 0)
+			r = 0;
+	}
+	free(c.held);
+	return r;
+}
+
+bool netlink_namespaces_served(const char **ret_why)
+{
+	/* the kernel's fixed inode numbers of the initial namespaces (proc_ns.h:
+	 * PROC_USER_INIT_INO, PROC_PID_INIT_INO); systemd-detect-virt's guess is
+	 * no help: it calls hosts with a /.dockerenv file containers */
+	static const struct {
+		const char *path;
+		ino_t ino;
+	} ns[] = {
+		{ "/proc/self/ns/user", 0xEFFFFFFDU },
+		{ "/proc/self/ns/pid", 0xEFFFFFFCU },
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < ELEMENTSOF(ns); i++) {
+		if (stat(ns[i].path, &st) < 0) {
+			*ret_why = "cannot tell the namespaces (/proc/self/ns unreadable)";
+			return false;
+		}
+		if (st.st_ino != ns[i].ino) {
+			*ret_why = "not in the initial user and PID namespaces (a container?): "
+				   "the kernel's proc connector does not serve it";
+			return false;
+		}
+	}
+	return true;
 }
 
 int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata)
@@ -442,7 +517,7 @@ int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *us
 	int r;
 
 	nl->subscribed = true; /* IGNORE on the way out even if the ACK never came */
-	r = listen_acked(nl, NULL, timeout, cb, userdata);
+	r = listen_acked(nl, NULL, timeout, true, cb, userdata);
 	if (r < 0) {
 		if (r != -ETIMEDOUT)
 			nl->subscribed = false;
@@ -453,7 +528,8 @@ int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *us
 	 * synchronous, so a short wait suffices. */
 	if (kernel_at_least(6, 6))
 		nl->filter_supported =
-			listen_acked(nl, &all, MIN(timeout, 500 * USEC_PER_MSEC), cb, userdata) == 0;
+			listen_acked(nl, &all, MIN(timeout, 500 * USEC_PER_MSEC), false, cb,
+				     userdata) == 0;
 	return 0;
 }
 

@@ -20,6 +20,8 @@ typedef struct NetlinkStats {
 	uint64_t n_foreign;   /* not sent by the kernel (spoofing attempt), dropped */
 	uint64_t n_enobufs;   /* receive queue overflowed (events lost) */
 	uint64_t n_seq_lost;  /* events missing from the per-CPU sequence */
+	uint64_t n_unconfirmed; /* came before the subscription's ACK, which never
+				 * came or refused it: not ours, dropped */
 } NetlinkStats;
 
 typedef struct Netlink Netlink;
@@ -34,10 +36,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Netlink *, netlink_free);
 
 /*
  * Send PROC_CN_MCAST_LISTEN and wait up to timeout for the kernel's ACK.
- * Events arriving meanwhile are passed to cb, not lost.
+ * Events arriving meanwhile are held, and passed to cb once the ACK confirms the
+ * subscription (none is lost); without it they are dropped (n_unconfirmed): a
+ * socket the kernel refuses still gets the events of its network namespace once
+ * anyone on the host listens, and they are not this process's to record.
  * -ETIMEDOUT: no ACK (we are not in the initial user/PID namespace).
  */
 int netlink_subscribe(Netlink *nl, usec_t timeout, netlink_event_cb cb, void *userdata);
+
+/* Whether this process is in the initial user and PID namespaces, the only ones
+ * the kernel answers (a container is not); false with *ret_why said if not. */
+bool netlink_namespaces_served(const char **ret_why);
 /*
  * Narrow what the kernel sends: kernel_mask (PROC_EVENT_* bits, see
  * cnproc_kernel_mask) through the proc_input filter where the kernel has one

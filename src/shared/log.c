@@ -15,6 +15,9 @@
 #include "util.h"
 
 static LogTarget log_target = LOG_TARGET_CONSOLE;
+/* errors also go to stderr when the journal is the target but stderr is not the
+ * journal: whoever started the daemon from a terminal sees why it stopped */
+static bool errors_to_stderr;
 static int log_max_level = LOG_INFO;
 
 static const char *const log_target_table[_LOG_TARGET_MAX] = {
@@ -62,6 +65,7 @@ void log_setup(LogTarget target, int max_level)
 {
 	log_target = log_target_resolve(target);
 	log_max_level = max_level;
+	errors_to_stderr = log_target == LOG_TARGET_JOURNAL && !stderr_is_journal();
 }
 
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
@@ -94,7 +98,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 			iov[n++] = (struct iovec){ .iov_base = f[i], .iov_len = strlen(f[i]) };
 		/* through the journal writer: never blocks on a stalled journald */
 		(void)jwriter_sendv(iov, n);
-	} else {
+	}
+	if (log_target != LOG_TARGET_JOURNAL || (errors_to_stderr && level <= LOG_ERR)) {
 		/* names, arguments and config values end up in messages: a terminal
 		 * must not take their control bytes as commands */
 		fputs("cnprocd: ", stderr);

@@ -35,6 +35,7 @@ CONF
 # ProtectKernelTunables/KernelLogs/ControlGroups= need to remount /proc/sys, /sys
 # and cgroupfs. They are dropped here only; test-unit-security.sh rates the real unit.
 sed -e "s|^ExecStart=.*|ExecStart=$R/cnprocd --log-target=journal -c $R/cnprocd.conf --debug-stall-on-sigusr2|" \
+	-e "s|^ExecCondition=.*|ExecCondition=$R/cnprocd --check-namespaces|" \
 	-e "s|^WatchdogSec=.*|WatchdogSec=3s|" \
 	-e "s|^RestartSec=.*|RestartSec=1s|" \
 	-e "s|^ProtectHome=yes|ProtectHome=tmpfs|" \
