@@ -47,6 +47,16 @@ expect_journal ".PRIORITY == \"5\" and .CNPROCD_RULE == \"loud\" and
 	.CNPROCD_PARENT_COMM == \"$me_comm\" and (.CNPROCD_CGROUP | startswith(\"/\")) and
 	(.MESSAGE | contains(\"exec\"))" CNPROCD_EVENT=exec CNPROCD_PID=$child
 pass "exec record with every field"
+journal_json CNPROCD_EVENT=exec CNPROCD_PID=$child | json_none 'has("CODE_FILE") or has("CODE_LINE") or
+	has("CODE_FUNC")' || fail "records carry the writer thread's CODE_* fields"
+pass "no CODE_FILE/LINE/FUNC in records"
+# a second instance started from a terminal with the journal as target: its reason
+# reaches stderr too (stderr is not the journal)
+"$CNPROCD" --log-target=journal -c "$T/cnprocd.conf" --varlink-socket="$T/io.cnprocd.Monitor" \
+	>/dev/null 2>"$T/second.err" && fail "a second instance on the same socket started"
+grep -q "Another process is serving" "$T/second.err" ||
+	fail "the second instance's reason is not on stderr: $(cat "$T/second.err")"
+pass "--log-target=journal, stderr not the journal: errors there too"
 expect_journal ".CNPROCD_EXIT_CODE == \"3\" and .CNPROCD_EXIT_SIGNAL == \"0\" and
 	(.CNPROCD_LIFETIME_USEC | tonumber) >= 100000 and .CNPROCD_RULE == \"loud\" and
 	.MESSAGE_ID == \"7a6b08e0fe1a4212b66ff458fac579e7\" and .CNPROCD_PPID == \"$$\"" \
