@@ -148,6 +148,9 @@ static void get_ppid(const EventRecord *rec, FieldOutput out, FieldValue *v)
 
 static void get_comm(const EventRecord *rec, FieldOutput out, FieldValue *v)
 {
+	/* a comm event's record names the process as it was called until then */
+	if (rec->ev && rec->ev->type == PROC_EV_COMM && rec->old_comm)
+		return set_str(v, out, rec->old_comm);
 	set_str(v, out, rec->proc->comm);
 }
 
@@ -704,7 +707,7 @@ static const RecordField fields[] = {
 	{ "tracer_pid", NULL, NULL, EV(PTRACE), 0, POS(0, 310, 0, 0), get_tracer_pid },
 	{ "tracer_tgid", "CNPROCD_TRACER_PID", "tracer", EV(PTRACE), FIELD_NUMBER, POS(160, 320, 200, 0),
 	  get_tracer_tgid },
-	{ "new_comm", NULL, NULL, EV(COMM), 0, POS(0, 330, 0, 0), get_new_comm },
+	{ "new_comm", "CNPROCD_NEW_COMM", "new_comm", EV(COMM), 0, POS(85, 330, 85, 0), get_new_comm },
 	{ "exit_code", "CNPROCD_EXIT_CODE", "status", EV(EXIT), FIELD_NUMBER, POS(190, 340, 210, 0),
 	  get_exit_code },
 	{ "exit_signal", "CNPROCD_EXIT_SIGNAL", "signal", EV(EXIT), FIELD_NUMBER, POS(170, 350, 220, 0),

@@ -204,11 +204,14 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	EventRecord rec;
 	Verdict verdict;
 	Process *p;
+	char old_comm[sizeof(p->comm)] = "";
 
 	if (ev->type == PROC_EV_NONE) /* ACKs, ours or another listener's */
 		return;
 	m->n_events[ev->type]++;
 
+	if (ev->type == PROC_EV_COMM)
+		(void)proctable_copy_comm(m->table, ev->tgid, old_comm);
 	p = proctable_apply_with(m->table, ev, snap);
 	if (pipeline_is_thread_event(ev) && !m->config.threads) {
 		m->n_thread_events++;
@@ -220,6 +223,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 			monotonic_to_realtime_usec(ev->timestamp_ns), m->config.record_argv);
 	rec.table = m->table;
 	rec.boot_id = m->boot_id[0] ? m->boot_id : NULL;
+	rec.old_comm = old_comm[0] ? old_comm : NULL;
 	verdict = pipeline_decide(&m->config, m->needs, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);

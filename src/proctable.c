@@ -361,6 +361,17 @@ int proctable_foreach(const ProcTable *t, int (*cb)(const Process *p, void *user
 	return 0;
 }
 
+bool proctable_copy_comm(const ProcTable *t, pid_t pid, char ret[static 16])
+{
+	const Process *p = proctable_get(t, pid);
+
+	ret[0] = 0;
+	if (!p)
+		return false;
+	memcpy(ret, p->comm, sizeof(p->comm));
+	return true;
+}
+
 void proctable_remap_exit_rules(ProcTable *t, const uint16_t *map, size_t n)
 {
 	for (size_t i = 0; i < t->capacity; i++) {

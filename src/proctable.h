@@ -130,6 +130,9 @@ int proctable_snapshot(ProcTable *t, pid_t pid, bool ids_known, ProcSnapshot *re
  * ids count as known if its parent's are. */
 int proctable_prefetch(ProcTable *t, pid_t pid, ProcSnapshot *ret);
 void proc_snapshot_done(ProcSnapshot *s);
+/* The name the table has for pid now: taken before a COMM event is applied, the
+ * old name its record reports; false (ret "") if pid is not tracked. */
+bool proctable_copy_comm(const ProcTable *t, pid_t pid, char ret[static 16]);
 /* proctable_apply, with the /proc data of an EXEC taken from snap (if of its pid). */
 Process *proctable_apply_with(ProcTable *t, const ProcEvent *ev, ProcSnapshot *snap);
 

@@ -28,4 +28,7 @@ typedef struct EventRecord {
 	/* an exec recorded by a rule with record-exit: that rule (1-based index), to
 	 * be kept with the process for its exit; 0: none */
 	uint16_t exit_rule;
+	/* COMM: the name before the change (the table has the new one by now);
+	 * NULL: unknown */
+	const char *old_comm;
 } EventRecord;

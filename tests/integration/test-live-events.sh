@@ -42,6 +42,16 @@ expect_json ".event == \"uid\" and .pid == $uidp and .new_uid == 65534 and .new_
 expect_json ".event == \"exec\" and .pid == $uidp and .euid == 65534 and .argv[2] == \"sleep 0.05; : $marker-uid\""
 pass "uid change to 65534"
 
+# a rename: the record names the process as it was called, and the new name
+sh -c 'sleep 0.2; printf renamed-$$ >/proc/self/comm; sleep 0.1' "$marker-comm" &
+renamed=$!
+wait "$renamed"
+expect_json ".event == \"comm\" and .pid == $renamed and .comm == \"sh\" and
+	.new_comm == \"renamed-$renamed\""
+# and from then on it is called so
+expect_json ".event == \"exit\" and .pid == $renamed and .comm == \"renamed-$renamed\""
+pass "comm event: comm=sh (until then), new_comm=renamed-$renamed"
+
 # threads are folded: a multi-threaded process produces no thread fork/exit records
 stop_daemon || fail "daemon did not exit cleanly"
 json_none '.pid != .tgid and .event != "coredump"' <"$T/out" ||

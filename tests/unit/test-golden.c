@@ -250,8 +250,12 @@ static void test_pipeline(void)
 		Process *p;
 		Verdict v;
 		FILE *f;
+		char old_comm[16] = "";
 
 		TS_ASSERT_INT_EQ(decode_file(events[i], &ev), 0);
+		/* as the daemon does: the name before a comm event, for its record */
+		if (ev.type == PROC_EV_COMM)
+			(void)proctable_copy_comm(table, ev.tgid, old_comm);
 		p = proctable_apply_with(table, &ev, NULL);
 		TS_ASSERT(!pipeline_is_thread_event(&ev));
 		pipeline_record(&rec, &ev, p, p ? proctable_get(table, p->ppid) : NULL,
@@ -260,6 +264,7 @@ static void test_pipeline(void)
 				REALTIME_BASE_USEC + ev.timestamp_ns / 1000, c.record_argv);
 		rec.table = table;
 		rec.boot_id = "5f3c0a1e9b2d4c6e8a7f1b3d5c7e9a0b";
+		rec.old_comm = old_comm[0] ? old_comm : NULL;
 		/* the rate limit's clock: one hour apart at most */
 		v = pipeline_decide(&c, needs, &rec, 1000 * USEC_PER_SEC + i);
 
