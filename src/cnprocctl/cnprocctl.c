@@ -57,7 +57,7 @@ static void help_command(const Command *cmd)
 
 static void help(void)
 {
-	printf("Usage: cnprocctl [--socket PATH] [--json] COMMAND [OPTIONS]\n"
+	printf("Usage: cnprocctl [--socket PATH] [--json] [--full] COMMAND [OPTIONS]\n"
 	       "\n"
 	       "Query cnprocd, the process event audit daemon, over its varlink socket.\n"
 	       "\n"
@@ -71,6 +71,8 @@ static void help(void)
 	       "                          " MONITOR_DEFAULT_SOCKET ")\n"
 	       "  -j, --json              Print the daemon's reply as JSON\n"
 	       "                          (monitor: one event object per line)\n"
+	       "  -l, --full              Whole lines: tables are not cut at the\n"
+	       "                          terminal's width\n"
 	       "  -h, --help              Show this help\n"
 	       "      --version           Show the version\n"
 	       "\n"
@@ -337,6 +339,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "full", no_argument, NULL, 'l' },
 		{ "unit", required_argument, NULL, ARG_UNIT },
 		{ "user", required_argument, NULL, ARG_USER },
 		{ "comm", required_argument, NULL, ARG_COMM },
@@ -369,7 +372,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 	};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hs:jn:rD:b::fmp:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hs:jln:rD:b::fmp:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -386,6 +389,9 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 'l':
+			output_set_full(true);
 			break;
 		case ARG_UNIT:
 			a->unit = optarg;

@@ -103,12 +103,19 @@ static bool utf8_locale(void)
 	return strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 }
 
-/* columns on the terminal; 0 when stdout is not one (no truncation) */
+static bool full_lines;
+
+void output_set_full(bool full)
+{
+	full_lines = full;
+}
+
+/* columns on the terminal; 0 when stdout is not one, or --full (no truncation) */
 static size_t terminal_columns(void)
 {
 	struct winsize ws = {};
 
-	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+	if (full_lines || !isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
 		return 0;
 	return ws.ws_col;
 }

@@ -62,8 +62,10 @@ _printf_format_(2, 3) int table_addf(Table *t, const char *fmt, ...);
 /* a string from the daemon, escaped; "-" when absent */
 int table_add_escaped(Table *t, const char *s);
 int table_add_headers(Table *t, const char *const *headers);
+/* -l/--full: tables are never cut at the terminal's edge (like ps -ww) */
+void output_set_full(bool full);
 /* Columns padded to their widest cell; the last one unpadded and, on a terminal,
- * cut at its right edge. */
+ * cut at its right edge (unless --full). */
 void table_print(const Table *t, FILE *f, size_t indent);
 
 /* --- process forests --- */

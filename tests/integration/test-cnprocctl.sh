@@ -94,6 +94,30 @@ awk 'NR > 1 { print $1 }' "$T/ps" >"$T/pids"
 sort -n -c "$T/pids" 2>/dev/null || fail "ps output is not sorted by pid"
 pass "ps lists $old (started before the daemon) as scanned"
 
+# --- on a terminal: cut at its width, whole with --full ---
+if command -v script >/dev/null 2>&1; then
+	long=$(head -c 3000 /dev/zero | tr '\0' x)
+	sh -c 'sleep 30; :' "$M-long" "$long" &
+	longp=$!
+	KEEP_PIDS="$KEEP_PIDS $longp"
+	wait_for - 10 sh -c "'$CNPROCCTL' --socket '$SOCK' ps | grep -q -- '$M-long'" ||
+		fail "ps does not list $longp"
+	for opt in "" --tree; do
+		# (the line as the terminal shows it: every UTF-8 sequence one column)
+		script -qec "stty cols 80; '$CNPROCCTL' --socket '$SOCK' ps $opt" /dev/null |
+			tr -d '\r' >"$T/tty"
+		grep -q "^ *$longp " "$T/tty" || fail "ps $opt on a terminal: the process is missing"
+		w=$(LC_ALL=C.UTF-8 wc -L <"$T/tty")
+		[ "$w" -le 80 ] || fail "ps $opt on an 80-column terminal: a line of $w columns"
+		script -qec "stty cols 80; '$CNPROCCTL' --socket '$SOCK' --full ps $opt" /dev/null |
+			tr -d '\r' | grep -q -- "$long" || fail "ps $opt --full on a terminal: the line was cut"
+	done
+	kill "$longp"
+	pass "ps and ps --tree on an 80-column terminal: cut at 80; --full: whole lines"
+else
+	echo "SKIP: no script(1): the terminal width is not checked"
+fi
+
 ctl ps --json >"$T/ps.json" || fail "ps --json exited with $?"
 json_has ".processes | map(select(.pid == $old)) | length == 1 and (.[0] |
 	.origin == \"scanned\" and .ppid == $me and

@@ -25,3 +25,10 @@ grep -q '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH
 grep -q '^Type=notify' "$T/cnprocd.service" || fail "not Type=notify"
 grep -q '^WatchdogSec=' "$T/cnprocd.service" || fail "no WatchdogSec="
 pass "capabilities, Type=notify and WatchdogSec= in place"
+# what an operator relies on: no restart loop where the connector cannot serve the
+# daemon, skipped in a container, journald's limit not dropping records uncounted
+grep -q '^RestartPreventExitStatus=3 4$' "$T/cnprocd.service" || fail "RestartPreventExitStatus=3 4 missing"
+grep -q '^ExecCondition=.*/cnprocd --check-namespaces$' "$T/cnprocd.service" ||
+	fail "ExecCondition=cnprocd --check-namespaces missing"
+grep -q '^LogRateLimitIntervalSec=0$' "$T/cnprocd.service" || fail "journald's rate limit not off"
+pass "RestartPreventExitStatus=3 4, ExecCondition= --check-namespaces, LogRateLimitIntervalSec=0"
