@@ -21,7 +21,7 @@
 static const Command *const commands[] = {
 	&command_status, &command_ps,      &command_show,
 	&command_rules,  &command_monitor, &command_reload, &command_log,
-	&command_tree,   &command_report,
+	&command_tree,   &command_report, &command_metrics,
 };
 
 /* "status, ps, ...", for messages */
@@ -178,6 +178,8 @@ static const char *option_name(unsigned opt)
 		return "--by";
 	case OPT_TOP:
 		return "--top";
+	case OPT_OUTPUT:
+		return "--output";
 	default:
 		return "--system";
 	}
@@ -333,6 +335,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		ARG_BY,
 		ARG_TOP,
 		ARG_SYSTEM,
+		ARG_OUTPUT,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -368,6 +371,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "session", required_argument, NULL, ARG_SESSION },
 		{ "by", required_argument, NULL, ARG_BY },
 		{ "top", required_argument, NULL, ARG_TOP },
+		{ "output", required_argument, NULL, ARG_OUTPUT },
 		{}
 	};
 	int c, r;
@@ -525,6 +529,14 @@ static int parse_argv(int argc, char *argv[], Args *a)
 			a->by = optarg;
 			a->opts |= OPT_BY;
 			break;
+		case ARG_OUTPUT:
+			if (!*optarg) {
+				log_error("--output needs a file");
+				return -EINVAL;
+			}
+			a->output = optarg;
+			a->opts |= OPT_OUTPUT;
+			break;
 		case ARG_TOP:
 			if (parse_positive("--top", "a number > 0", optarg, &a->top) < 0)
 				return -EINVAL;
@@ -617,8 +629,13 @@ int main(int argc, char *argv[])
 			path = MONITOR_DEFAULT_SOCKET;
 	}
 	r = conn_open(&c, path);
-	if (r < 0)
-		return connect_error(r, path);
+	if (r < 0) {
+		int status = connect_error(r, path);
+
+		return status == EXIT_NOT_RUNNING && cmd->runs_when_down ?
+			       finish_output(cmd->run(NULL, &a)) :
+			       status;
+	}
 
 	return finish_output(cmd->run(&c, &a));
 }

@@ -42,7 +42,8 @@ enum {
 	OPT_BY = 1 << 25,
 	OPT_TOP = 1 << 26,
 	OPT_SYSTEM = 1 << 27,
-	_OPT_LAST = OPT_SYSTEM,
+	OPT_OUTPUT = 1 << 28,
+	_OPT_LAST = OPT_OUTPUT,
 };
 
 typedef struct Args {
@@ -75,6 +76,7 @@ typedef struct Args {
 	/* report */
 	const char *by; /* one table: user, login-user, unit, exe, container... */
 	long long top;  /* rows per table; 0: the default */
+	const char *output; /* metrics --output FILE */
 	const char *verb;
 	char **args;
 	int n_args;
@@ -89,6 +91,8 @@ typedef struct Command {
 	/* optional: checks the arguments before connecting; false: refused (said) */
 	bool (*check)(const Args *a);
 	bool offline; /* reads no daemon (the journal): no connection */
+	/* runs with no connection (NULL) when cnprocd is not running, to say so */
+	bool runs_when_down;
 	/* runs it on the connection; returns the exit status */
 	int (*run)(Conn *c, const Args *a);
 } Command;
@@ -102,3 +106,4 @@ extern const Command command_reload;  /* cmd-reload.c */
 extern const Command command_log;     /* cmd-log.c */
 extern const Command command_tree;    /* cmd-tree.c */
 extern const Command command_report;  /* cmd-report.c */
+extern const Command command_metrics; /* cmd-metrics.c */
