@@ -125,11 +125,15 @@ bool process_id_valid(const char *s)
 typedef enum Kind { K_STR, K_INT, K_LL, K_U64, K_FLAG } Kind;
 
 /* the journal fields read, where they go, and the range of the numbers */
-#define S(name, member) { name, K_STR, offsetof(JRecord, member), 0, 0 }
-#define I(name, member, min, max) { name, K_INT, offsetof(JRecord, member), min, max }
-#define L(name, member, min, max) { name, K_LL, offsetof(JRecord, member), min, max }
+#define S(name, member) { name, sizeof(name) - 1, K_STR, offsetof(JRecord, member), 0, 0 }
+#define I(name, member, min, max) \
+	{ name, sizeof(name) - 1, K_INT, offsetof(JRecord, member), min, max }
+#define L(name, member, min, max) \
+	{ name, sizeof(name) - 1, K_LL, offsetof(JRecord, member), min, max }
+#define F(name, kind, member) { name, sizeof(name) - 1, kind, offsetof(JRecord, member), 0, 0 }
 static const struct Field {
 	const char *name;
+	size_t len; /* every item of every entry is looked up here */
 	Kind kind;
 	size_t offset;
 	long long min, max;
@@ -157,8 +161,8 @@ static const struct Field {
 	S("CNPROCD_CONTAINER_NAME", container_name),
 	S("CNPROCD_EXE_FLAGS", exe_flags),
 	S("CNPROCD_ANCESTORS", ancestors),
-	{ "CNPROCD_UNREAD", K_FLAG, offsetof(JRecord, unread), 0, 0 },
-	{ "CNPROCD_ARGV_TRUNCATED", K_FLAG, offsetof(JRecord, argv_truncated), 0, 0 },
+	F("CNPROCD_UNREAD", K_FLAG, unread),
+	F("CNPROCD_ARGV_TRUNCATED", K_FLAG, argv_truncated),
 	I("CNPROCD_EXIT_CODE", exit_code, 0, 255),
 	I("CNPROCD_EXIT_SIGNAL", exit_signal, 0, 127),
 	L("CNPROCD_LIFETIME_USEC", lifetime_usec, 0, LLONG_MAX),
@@ -169,8 +173,8 @@ static const struct Field {
 	I("CNPROCD_TRACER_PID", tracer_pid, 0, INT_MAX),
 	L("CNPROCD_LOST", lost, 0, LLONG_MAX),
 	L("CNPROCD_SUPPRESSED", suppressed, 0, LLONG_MAX),
-	{ "CNPROCD_LOSS_START_USEC", K_U64, offsetof(JRecord, loss_start_usec), 0, 0 },
-	{ "CNPROCD_LOSS_END_USEC", K_U64, offsetof(JRecord, loss_end_usec), 0, 0 },
+	F("CNPROCD_LOSS_START_USEC", K_U64, loss_start_usec),
+	F("CNPROCD_LOSS_END_USEC", K_U64, loss_end_usec),
 	S("_HOSTNAME", host),
 	S("_MACHINE_ID", machine_id),
 	I("PRIORITY", priority, 0, 7),
@@ -178,6 +182,7 @@ static const struct Field {
 #undef S
 #undef I
 #undef L
+#undef F
 _Static_assert(ELEMENTSOF(fields) <= 64, "JRecord.seen has a bit per field");
 
 static void bad(JRecord *r, const char *why)
@@ -293,7 +298,7 @@ int jrecord_add(JRecord *r, const void *data, size_t len)
 	if (nl < 8 || (d[0] != 'C' && d[0] != '_' && d[0] != 'P'))
 		return 0;
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-		if (strlen(fields[i].name) == nl && memcmp(fields[i].name, d, nl) == 0)
+		if (fields[i].len == nl && memcmp(fields[i].name, d, nl) == 0)
 			return add_field(r, i, v, vl);
 	return 0;
 }

@@ -109,15 +109,10 @@ done
 command -v jq >/dev/null 2>&1 || { echo "SKIP: jq is not installed (it reads cnprocd's statistics)"; exit 77; }
 [ -r /proc/self/schedstat ] || [ -r /proc/self/stat ] || { echo "SKIP: no /proc"; exit 77; }
 
-JOURNALD=
-for j in /lib/systemd/systemd-journald /usr/lib/systemd/systemd-journald; do
-	[ -x "$j" ] && { JOURNALD=$j; break; }
-done
-# the journald case needs a journald of its own: mounts private to this run
-if [ -n "$JOURNALD" ] && [ -z "${CNPROCD_BENCH_NS:-}" ] && command -v unshare >/dev/null 2>&1 &&
-   command -v journalctl >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null; then
-	CNPROCD_BENCH_NS=1 exec unshare -m --propagation private "$BASH" "$0" ${ORIG_ARGS[@]+"${ORIG_ARGS[@]}"}
-fi
+. "$(dirname "$0")/common.sh"
+# the journald cases need a journald of their own: mounts private to this run
+[ -n "$JOURNALD" ] && command -v journalctl >/dev/null 2>&1 &&
+	private_namespace ${ORIG_ARGS[@]+"${ORIG_ARGS[@]}"}
 
 D=$(mktemp -d /tmp/cnprocd-bench.XXXXXX)
 RUN=$$
@@ -146,18 +141,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers ---
-
-# wait_until SECONDS COMMAND...: poll every 50 ms
-wait_until() {
-	_t=$(( $1 * 20 ))
-	shift
-	while [ $_t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
 
 # on-CPU time of all threads of PID in ns (schedstat), else clock ticks from stat
 cpu_ns() {
@@ -222,10 +205,6 @@ kv() {
 }
 
 # calc EXPR: floating point arithmetic on known operands
-calc() {
-	awk "BEGIN { printf \"%.6g\n\", $* }" 2>/dev/null || echo -
-}
-
 fmt_rate() { [ "$1" = - ] && echo - || awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 fmt_ratio() { [ "$1" = - ] && echo - || awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
 # against a target: a third decimal where two would round onto the wrong side of it
@@ -275,21 +254,6 @@ argv_check() {
 		if (os != "") print "parent_sample: " os
 		if (es != "") print "empty_sample: " es
 	}'
-}
-
-start_journal() {
-	[ -n "${CNPROCD_BENCH_NS:-}" ] && [ -n "$JOURNALD" ] || return 1
-	mkdir -p /run/systemd /run/log /var/log/journal || return 1
-	for d in /run/systemd /run/log /var/log/journal; do
-		mount -t tmpfs tmpfs "$d" || return 1
-	done
-	# what is counted is what cnprocd sent, not what journald's own rate limit let in
-	mkdir -p /run/systemd/journald.conf.d
-	printf '[Journal]\nRateLimitIntervalSec=0\nRateLimitBurst=0\n' \
-		>/run/systemd/journald.conf.d/50-cnprocd-bench.conf
-	"$JOURNALD" >"$D/journald.log" 2>&1 &
-	JPID=$!
-	wait_until 10 test -S /run/systemd/journal/socket
 }
 
 # journal_volume PID: "RECORDS BYTES" that process has in the journal (bytes as
@@ -811,7 +775,8 @@ printf '[cnprocd]\ndefault-action = ignore\nrate-limit = none\n\n[rule all-exec]
 JOURNAL_OK=
 case " $CASES " in
 *" journal "*|*" volume "*)
-	if start_journal; then
+	# what is counted is what cnprocd sent, not what journald's own rate limit let in
+	if start_journal cnprocd-bench RateLimitIntervalSec=0 RateLimitBurst=0; then
 		JOURNAL_OK=1
 	else
 		echo "note: the journald case is skipped (no private systemd-journald possible here)"
