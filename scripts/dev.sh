@@ -9,9 +9,9 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS="autoconf automake make gcc pkg-config libsystemd-dev libmnl-dev libinih-dev
-	libjansson-dev libssl-dev xz-utils scdoc"
+	libjansson-dev libxxhash-dev libssl-dev xz-utils scdoc"
 TEST_DEPS="jq strace util-linux procps systemd systemd-journal-remote iproute2
-	golang-go golang-github-varlink-go-dev"
+	golang-go golang-github-varlink-go-dev tmux prometheus prometheus-node-exporter curl"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

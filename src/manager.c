@@ -155,6 +155,9 @@ int manager_new(const ManagerOptions *o, Manager **ret)
 	config_apply_overrides(&m->config, &m->overrides);
 	manager_apply_config(m);
 
+	r = activity_new(ACTIVITY_K_DEFAULT, &m->activity);
+	if (r < 0)
+		return log_oom();
 	r = proctable_new(o->proc_root, m->config.max_processes, &m->table);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate process table: %m");
@@ -191,10 +194,53 @@ Manager *manager_free(Manager *m)
 	netlink_free(m->nl);
 	stop_exe_hash(m);
 	proctable_free(m->table);
+	activity_free(m->activity);
 	config_done(&m->config);
 	free(m->config_path);
 	free(m);
 	return NULL;
+}
+
+/* A fork, exec or exit into the activity counters, under the process's unit,
+ * user, command, executable and container: from the table, no /proc read. */
+static void count_activity(Manager *m, const EventRecord *rec)
+{
+	const ProcEvent *ev = rec->ev;
+	const Process *p = rec->proc;
+	const char *keys[_ACTIVITY_GROUP_MAX] = {};
+	unsigned metrics;
+	char uid[16];
+
+	switch (ev->type) {
+	case PROC_EV_FORK:
+		metrics = ACTIVITY_BIT(ACTIVITY_FORK);
+		break;
+	case PROC_EV_EXEC:
+		metrics = ACTIVITY_BIT(ACTIVITY_EXEC);
+		break;
+	case PROC_EV_EXIT:
+		metrics = ACTIVITY_BIT(ACTIVITY_EXIT);
+		if (ev->exit.signal || ev->exit.status != 0)
+			metrics |= ACTIVITY_BIT(ACTIVITY_FAILED);
+		if (rec->lifetime_ns < NSEC_PER_SEC)
+			metrics |= ACTIVITY_BIT(ACTIVITY_SHORT);
+		break;
+	default:
+		return;
+	}
+	if (p) {
+		keys[ACTIVITY_UNIT] = p->unit;
+		if (!rec->user && p->euid != (uid_t)-1)
+			snprintf(uid, sizeof(uid), "%u", (unsigned)p->euid);
+		keys[ACTIVITY_USER] = rec->user ?: p->euid != (uid_t)-1 ? uid : NULL;
+		/* an exec read too late has no name: no key, only the totals */
+		keys[ACTIVITY_COMM] = p->comm[0] ? p->comm : NULL;
+		keys[ACTIVITY_EXE] = p->exe;
+		if (p->container)
+			keys[ACTIVITY_CONTAINER] =
+				p->container->c.name[0] ? p->container->c.name : p->container->c.id;
+	}
+	activity_count(m->activity, ev->timestamp_ns / NSEC_PER_SEC, metrics, keys);
 }
 
 /* One event: into the table, through the rules, out to the record and the live
@@ -224,6 +270,7 @@ static void handle_event(Manager *m, const ProcEvent *ev, ProcSnapshot *snap)
 	rec.table = m->table;
 	rec.boot_id = m->boot_id[0] ? m->boot_id : NULL;
 	rec.old_comm = old_comm[0] ? old_comm : NULL;
+	count_activity(m, &rec);
 	verdict = pipeline_decide(&m->config, m->needs, &rec, now_usec(CLOCK_MONOTONIC));
 	if (monitor_has_subscribers(m->monitor))
 		monitor_broadcast(m->monitor, &rec);
@@ -656,10 +703,20 @@ static void monitor_subscriptions_changed(void *userdata)
 	update_filter(userdata);
 }
 
+static const Activity *monitor_activity(void *userdata, uint64_t *ret_now_sec)
+{
+	Manager *m = userdata;
+
+	/* the kernel's event stamps are CLOCK_MONOTONIC too */
+	*ret_now_sec = now_nsec(CLOCK_MONOTONIC) / NSEC_PER_SEC;
+	return m->activity;
+}
+
 static const MonitorOps monitor_ops = {
 	.get_stats = monitor_get_stats,
 	.reload = monitor_reload,
 	.subscriptions_changed = monitor_subscriptions_changed,
+	.activity = monitor_activity,
 };
 
 /* The io.cnprocd.Monitor socket, if there is to be one. */

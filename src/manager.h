@@ -10,6 +10,7 @@
  * log target are process-wide (see jwriter.h, log.h).
  */
 
+#include "activity.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,6 +59,7 @@ typedef struct Manager {
 
 	Netlink *nl;
 	Reader reader;           /* when nl is read; the exec prefetch */
+	Activity *activity;      /* who spawns processes now (GetActivity) */
 	ProcTable *table;
 	VarlinkServer *varlink;
 	VarlinkListener *listener;

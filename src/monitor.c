@@ -277,6 +277,86 @@ static int get_process(VarlinkCall *call, json_t *params, unsigned flags, void *
 						  (json_int_t)missing));
 }
 
+static json_t *activity_counts_json(const uint64_t c[_ACTIVITY_METRIC_MAX], bool events)
+{
+	json_t *o = json_object();
+
+	for (ActivityMetric m = 0; o && m < _ACTIVITY_METRIC_MAX; m++)
+		if (json_object_set_new(o, activity_metric_to_string(m),
+					json_integer((json_int_t)c[m])) < 0)
+			json_decref(TAKE_PTR(o));
+	if (o && events &&
+	    json_object_set_new(o, "events",
+				json_integer((json_int_t)(c[ACTIVITY_FORK] + c[ACTIVITY_EXEC] +
+							  c[ACTIVITY_EXIT]))) < 0)
+		json_decref(TAKE_PTR(o));
+	return o;
+}
+
+#define ACTIVITY_ROWS_MAX 100
+
+static int get_activity(VarlinkCall *call, json_t *params, unsigned flags, void *userdata)
+{
+	static const VarlinkParam specs[] = {
+		{ "group", JSON_STRING },
+		{ "window", JSON_INTEGER },
+		{ "sort", JSON_STRING },
+		{ "limit", JSON_INTEGER },
+	};
+	Monitor *mon = userdata;
+	const char *gs = json_string_value(json_object_get(params, "group")) ?: "unit";
+	const char *ss = json_string_value(json_object_get(params, "sort")) ?: "execs";
+	json_t *jw = json_object_get(params, "window"), *jl = json_object_get(params, "limit");
+	json_int_t window = jw ? json_integer_value(jw) : 10, limit = jl ? json_integer_value(jl) : 20;
+	ActivityGroup g = activity_group_from_string(gs);
+	ActivityMetric sort = activity_metric_from_string(ss);
+	_cleanup_free_ ActivityRow *rows = NULL;
+	uint64_t now, totals[_ACTIVITY_METRIC_MAX];
+	const Activity *a;
+	json_t *jrows;
+	DaemonStats st;
+	int n;
+
+	if (varlink_call_check_parameters(call, params, specs, ELEMENTSOF(specs)) < 0)
+		return 0;
+	if (g == _ACTIVITY_GROUP_INVALID)
+		return varlink_call_error_invalid_parameter(call, "group");
+	if (sort == _ACTIVITY_METRIC_INVALID)
+		return varlink_call_error_invalid_parameter(call, "sort");
+	if (window < 1 || window > 60)
+		return varlink_call_error_invalid_parameter(call, "window");
+	if (limit < 1 || limit > ACTIVITY_ROWS_MAX)
+		return varlink_call_error_invalid_parameter(call, "limit");
+	a = mon->ops->activity(mon->userdata, &now);
+	rows = calloc((size_t)limit, sizeof(*rows));
+	jrows = json_array();
+	if (!rows || !jrows) {
+		json_decref(jrows);
+		return -ENOMEM;
+	}
+	n = activity_top(a, now, g, (unsigned)window, sort, rows, (size_t)limit);
+	(void)activity_totals(a, now, (unsigned)window, totals);
+	for (int i = 0; i < n; i++) {
+		json_t *r = activity_counts_json(rows[i].counts, false);
+
+		if (!r || json_object_set_new(r, "key", json_string(rows[i].key)) < 0 ||
+		    json_object_set_new(r, "cut", json_boolean(rows[i].cut)) < 0 ||
+		    json_object_set_new(r, "error", json_integer((json_int_t)rows[i].error)) < 0 ||
+		    json_array_append_new(jrows, r) < 0) {
+			json_decref(r);
+			json_decref(jrows);
+			return -ENOMEM;
+		}
+	}
+	mon->ops->get_stats(mon->userdata, &st);
+	return varlink_call_reply(call, json_pack("{s:s,s:I,s:i,s:o,s:I,s:I,s:o}", "group",
+						  activity_group_to_string(g), "window", window, "span",
+						  (int)activity_span(now, (unsigned)window), "totals",
+						  activity_counts_json(totals, true), "lost",
+						  (json_int_t)st.lost_events, "processes",
+						  (json_int_t)st.processes, "rows", jrows));
+}
+
 static json_t *rule_json(const Rule *r)
 {
 	_cleanup_free_ char *match = rule_describe(r);
@@ -551,6 +631,7 @@ static int reload(VarlinkCall *call, json_t *params, unsigned flags, void *userd
 
 static const VarlinkMethod methods[] = {
 	{ "GetStats", get_stats },
+	{ "GetActivity", get_activity },
 	{ "ListProcesses", list_processes },
 	{ "GetProcess", get_process },
 	{ "ListRules", list_rules },

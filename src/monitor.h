@@ -8,6 +8,7 @@
  * the table and configuration it is handed.
  */
 
+#include "activity.h"
 #include "conffile.h"
 #include "format.h"
 #include "proctable.h"
@@ -25,6 +26,8 @@ typedef struct MonitorOps {
 		      size_t max_restart, size_t *ret_n_restart);
 	/* the event types subscribers want have changed */
 	void (*subscriptions_changed)(void *userdata);
+	/* the activity counters (GetActivity), and now on their clock */
+	const Activity *(*activity)(void *userdata, uint64_t *ret_now_sec);
 } MonitorOps;
 
 /* Served with the Monitor as the varlink server's userdata. */

@@ -21,7 +21,7 @@
 static const Command *const commands[] = {
 	&command_status, &command_ps,      &command_show,
 	&command_rules,  &command_monitor, &command_reload, &command_log,
-	&command_tree,   &command_report, &command_metrics,
+	&command_tree,   &command_report, &command_metrics, &command_top,
 };
 
 /* "status, ps, ...", for messages */
@@ -180,6 +180,10 @@ static const char *option_name(unsigned opt)
 		return "--top";
 	case OPT_OUTPUT:
 		return "--output";
+	case OPT_DELAY:
+		return "--delay";
+	case OPT_BATCH:
+		return "--batch";
 	default:
 		return "--system";
 	}
@@ -336,6 +340,7 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		ARG_TOP,
 		ARG_SYSTEM,
 		ARG_OUTPUT,
+		ARG_BATCH,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -372,11 +377,14 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		{ "by", required_argument, NULL, ARG_BY },
 		{ "top", required_argument, NULL, ARG_TOP },
 		{ "output", required_argument, NULL, ARG_OUTPUT },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "batch", no_argument, NULL, ARG_BATCH },
+		{ "iterations", required_argument, NULL, 'n' },
 		{}
 	};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hs:jln:rD:b::fmp:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hs:jln:rD:b::fmp:d:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -528,6 +536,24 @@ static int parse_argv(int argc, char *argv[], Args *a)
 		case ARG_BY:
 			a->by = optarg;
 			a->opts |= OPT_BY;
+			break;
+		case 'd': {
+			char *end;
+			double d;
+
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno || *end || !(d >= 0.1 && d <= 3600)) {
+				log_error("--delay needs seconds from 0.1 to 3600: %s", optarg);
+				return -EINVAL;
+			}
+			a->delay_usec = (usec_t)(d * USEC_PER_SEC);
+			a->opts |= OPT_DELAY;
+			break;
+		}
+		case ARG_BATCH:
+			a->batch = true;
+			a->opts |= OPT_BATCH;
 			break;
 		case ARG_OUTPUT:
 			if (!*optarg) {

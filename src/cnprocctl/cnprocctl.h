@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util.h"
 #include "varlink-client.h"
 
 /* command-specific options, to refuse them where they mean nothing */
@@ -43,7 +44,9 @@ enum {
 	OPT_TOP = 1 << 26,
 	OPT_SYSTEM = 1 << 27,
 	OPT_OUTPUT = 1 << 28,
-	_OPT_LAST = OPT_OUTPUT,
+	OPT_DELAY = 1 << 29,
+	OPT_BATCH = 1 << 30,
+	_OPT_LAST = OPT_BATCH,
 };
 
 typedef struct Args {
@@ -77,6 +80,9 @@ typedef struct Args {
 	const char *by; /* one table: user, login-user, unit, exe, container... */
 	long long top;  /* rows per table; 0: the default */
 	const char *output; /* metrics --output FILE */
+	/* top */
+	usec_t delay_usec; /* -d: between frames; 0: the default */
+	bool batch;
 	const char *verb;
 	char **args;
 	int n_args;
@@ -107,3 +113,4 @@ extern const Command command_log;     /* cmd-log.c */
 extern const Command command_tree;    /* cmd-tree.c */
 extern const Command command_report;  /* cmd-report.c */
 extern const Command command_metrics; /* cmd-metrics.c */
+extern const Command command_top;     /* cmd-top.c */
