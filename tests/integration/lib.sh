@@ -330,3 +330,18 @@ journal_bytes() {
 bytes_of() {
 	od -An -tu1 -v | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
+
+# cgroup_roots: ROOTS, the hierarchies cnprocd reads a process's cgroup from (a
+# child's move must reach them all): name=systemd (and unified) on a hybrid or v1
+# host, else cgroup v2; skips the test if there is none
+cgroup_roots() {
+	ROOTS=
+	if grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/mounts; then
+		ROOTS=/sys/fs/cgroup/systemd
+		grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/mounts &&
+			ROOTS="$ROOTS /sys/fs/cgroup/unified"
+	elif grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
+		ROOTS=/sys/fs/cgroup
+	fi
+	[ -n "$ROOTS" ] || skip "no cgroup v2 at /sys/fs/cgroup and no name=systemd hierarchy"
+}

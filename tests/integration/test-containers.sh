@@ -11,15 +11,7 @@
 require_root
 need unshare
 
-# where cnprocd reads a process's cgroup from: name=systemd on a hybrid or v1 host
-ROOTS=
-if grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/mounts; then
-	ROOTS=/sys/fs/cgroup/systemd
-	grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/mounts && ROOTS="$ROOTS /sys/fs/cgroup/unified"
-elif grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
-	ROOTS=/sys/fs/cgroup
-fi
-[ -n "$ROOTS" ] || skip "no cgroup v2 at /sys/fs/cgroup and no name=systemd hierarchy"
+cgroup_roots
 TOP="/cnprocd-test-$$"
 for r in $ROOTS; do
 	mkdir "$r$TOP" 2>/dev/null || skip "cannot make a cgroup in $r: $(mkdir "$r$TOP" 2>&1)"

@@ -9,14 +9,7 @@
 require_root
 need tmux
 
-ROOTS=
-if grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/mounts; then
-	ROOTS=/sys/fs/cgroup/systemd
-	grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/mounts && ROOTS="$ROOTS /sys/fs/cgroup/unified"
-elif grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
-	ROOTS=/sys/fs/cgroup
-fi
-[ -n "$ROOTS" ] || skip "no cgroup v2 at /sys/fs/cgroup and no name=systemd hierarchy"
+cgroup_roots
 UNIT="cnprocd-top-$$.service"
 for r in $ROOTS; do
 	mkdir "$r/$UNIT" 2>/dev/null || skip "cannot make a cgroup in $r"
