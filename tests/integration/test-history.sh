@@ -35,12 +35,13 @@ sleep 1
 start_daemon --log-target=journal -c "$T/cnprocd.conf"
 ctl() { timeout 60 "$CNPROCCTL" "$@"; }
 
-# marked: the marked records of a JSON stream, "EVENT TAG" a line, sorted (not
-# those of the test's own tools, whose arguments end with a marker too)
+# marked: the marked records of a JSON stream, "EVENT TAG" a line, sorted, each
+# once (not those of the test's own tools, whose arguments end with a marker too;
+# setpriv's exec, read after it became sh, looks like the sh's: once is enough)
 marked() {
 	jq -r --arg m "$M-" 'select(.comm != "grep" and .comm != "setpriv" and .comm != "jq") |
 		select((.argv[-1] | type) == "string" and
-		(.argv[-1] | startswith($m))) | "\(.event) \(.argv[-1] | ltrimstr($m))"' | sort
+		(.argv[-1] | startswith($m))) | "\(.event) \(.argv[-1] | ltrimstr($m))"' | sort -u
 }
 # expect_log WANT ARGS...: log --json ARGS gives exactly the marked records WANT
 # ("EVENT TAG" words, blank-separated pairs)
