@@ -17,17 +17,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "cnprocctl.h"
 #include "monitor-protocol.h"
 #include "output.h"
 #include "util.h"
 
+/* by the daemon's groupings (activity.h names them) */
 static const struct {
-	const char *name, *title;
+	const char *title;
 	char key; /* switches to it in the view */
-} groups[] = {
-	{ "unit", "UNIT", 'u' },          { "user", "USER", 'U' }, { "comm", "COMMAND", 'c' },
-	{ "exe", "EXECUTABLE", 'e' },     { "container", "CONTAINER", 'C' },
+} groups[_ACTIVITY_GROUP_MAX] = {
+	[ACTIVITY_UNIT] = { "UNIT", 'u' },
+	[ACTIVITY_USER] = { "USER", 'U' },
+	[ACTIVITY_COMM] = { "COMMAND", 'c' },
+	[ACTIVITY_EXE] = { "EXECUTABLE", 'e' },
+	[ACTIVITY_CONTAINER] = { "CONTAINER", 'C' },
 };
 
 /* the columns, in their order; the sort cycles through them (key s) */
@@ -108,7 +113,8 @@ static void terminal_size(View *v)
 
 static int fetch(Conn *c, const View *v, unsigned limit, Reply *rep)
 {
-	json_t *params = json_pack("{s:s, s:i, s:s, s:i}", "group", groups[v->group].name, "window",
+	json_t *params = json_pack("{s:s, s:i, s:s, s:i}", "group",
+				   activity_group_to_string((ActivityGroup)v->group), "window",
 				   (int)windows[v->window], "sort", columns[v->sort].name,
 				   "limit", (int)limit);
 	int r;
@@ -135,7 +141,7 @@ static void render(FILE *f, const View *v, json_t *p, unsigned max_rows)
 	long long w = jnum(p, "span");
 	size_t i;
 
-	fprintf(f, "cnprocd top: by %s, last %u s, sorted by %s%s", groups[v->group].name,
+	fprintf(f, "cnprocd top: by %s, last %u s, sorted by %s%s", activity_group_to_string((ActivityGroup)v->group),
 		windows[v->window], columns[v->sort].name, eol);
 	fprintf(f, "events/s %.1f  execs/s %.1f  forks/s %.1f  failed/s %.1f  lost %lld  "
 		   "processes %lld%s",
@@ -284,10 +290,7 @@ static bool check_top(const Args *a)
 		log_error("-b (--batch) takes no argument: %s", a->boot);
 		return false;
 	}
-	if (a->by) {
-		for (size_t i = 0; i < ELEMENTSOF(groups); i++)
-			if (strcmp(a->by, groups[i].name) == 0)
-				return true;
+	if (a->by && activity_group_from_string(a->by) == _ACTIVITY_GROUP_INVALID) {
 		log_error("--by: no such grouping: %s (unit, user, comm, exe, container)", a->by);
 		return false;
 	}
@@ -301,9 +304,8 @@ static int cmd_top(Conn *c, const Args *a)
 	sigset_t block, old;
 	int r;
 
-	for (size_t i = 0; a->by && i < ELEMENTSOF(groups); i++)
-		if (strcmp(a->by, groups[i].name) == 0)
-			v.group = i;
+	if (a->by)
+		v.group = (size_t)activity_group_from_string(a->by);
 	/* the view only where there is a terminal to draw on and read keys from */
 	v.tty = !a->batch && !(a->opts & OPT_BOOT) && !a->json && isatty(STDOUT_FILENO) &&
 		isatty(STDIN_FILENO);
