@@ -70,12 +70,18 @@ awk -v u="$UNIT" '/EXECS\/s/ { getline; if ($NF == u) n++ } END { exit n != 2 }'
 pass "top -b -n 2: two snapshots, $UNIT the first row of each"
 
 # the view, in a real terminal: after q the shell's screen and terminal modes are back
-tmux new-session -d -s "$SESSION" -x 120 -y 30 \
-	"stty -g >'$T/stty.before'; echo shell-screen-$$; '$CNPROCCTL' --socket '$SOCK' top; echo rc=\$? >'$T/rc'; stty -g >'$T/stty.after'; sleep 30" ||
-	fail "tmux could not start"
+# start_view: the view in a tmux pane of its own, after a line of the shell's
+# screen; the terminal's modes saved before and after it, its exit status in rc
+start_view() {
+	rm -f "$T/stty.before" "$T/stty.after" "$T/rc"
+	tmux new-session -d -s "$SESSION" -x 120 -y 30 \
+		"stty -g >'$T/stty.before'; echo shell-screen-$$; '$CNPROCCTL' --socket '$SOCK' top; echo rc=\$? >'$T/rc'; stty -g >'$T/stty.after'; sleep 30" ||
+		fail "tmux could not start"
+	wait_for - 10 sh -c "tmux capture-pane -p -t '$SESSION' | grep -q '^cnprocd top: by unit'" ||
+		{ pane; fail "the view did not draw its header: $(cat "$T/pane")"; }
+}
 pane() { tmux capture-pane -p -t "$SESSION" >"$T/pane" 2>/dev/null; }
-wait_for - 10 sh -c "tmux capture-pane -p -t '$SESSION' | grep -q '^cnprocd top: by unit'" ||
-	{ pane; fail "the view did not draw its header: $(cat "$T/pane")"; }
+start_view
 pane
 grep -q 'EXECS/s .* UNIT$' "$T/pane" || fail "no column header: $(cat "$T/pane")"
 grep -q 'processes [0-9]' "$T/pane" || fail "no totals line: $(cat "$T/pane")"
@@ -103,12 +109,7 @@ pass "q: exit 0, the terminal's modes and the shell's screen back"
 
 # Ctrl-C leaves the terminal as well as q does
 tmux kill-session -t "$SESSION" 2>/dev/null
-rm -f "$T/stty.before" "$T/stty.after" "$T/rc"
-tmux new-session -d -s "$SESSION" -x 100 -y 25 \
-	"stty -g >'$T/stty.before'; '$CNPROCCTL' --socket '$SOCK' top; echo rc=\$? >'$T/rc'; stty -g >'$T/stty.after'; sleep 30" ||
-	fail "tmux could not start"
-wait_for - 10 sh -c "tmux capture-pane -p -t '$SESSION' | grep -q '^cnprocd top: by unit'" ||
-	fail "the view did not start again"
+start_view
 tmux send-keys -t "$SESSION" C-c
 wait_for - 10 test -s "$T/stty.after" || fail "Ctrl-C did not end the view"
 [ "$(cat "$T/rc")" = rc=0 ] || fail "top ended with $(cat "$T/rc") on Ctrl-C"
