@@ -69,6 +69,20 @@ awk -v u="$UNIT" '/EXECS\/s/ { getline; if ($NF == u) n++ } END { exit n != 2 }'
 	fail "top -b -n 2: $UNIT is not the first row of both: $(cat "$T/top.txt")"
 pass "top -b -n 2: two snapshots, $UNIT the first row of each"
 
+# refused: an unknown grouping (by cnprocctl, exit 2) and each bad parameter (by
+# the daemon, InvalidParameter naming it)
+ctl top --by nonsense >"$T/bad" 2>&1
+[ $? = 2 ] && grep -q "no such grouping" "$T/bad" || fail "top --by nonsense: $(cat "$T/bad")"
+for bad in '"group":"nonsense"' '"sort":"nonsense"' '"window":0' '"window":61' '"limit":0' '"limit":101'; do
+	printf '{"method":"io.cnprocd.Monitor.GetActivity","parameters":{%s}}\0' "$bad" |
+		timeout 20 "$VARLINK_RAW" "$SOCK" --expect 1 >"$T/bad" 2>&1
+	name=${bad%%\":*}
+	name=${name#\"}
+	json_has '.error == "org.varlink.service.InvalidParameter" and .parameters.parameter == $p' \
+		--arg p "$name" <"$T/bad" || fail "GetActivity {$bad}: $(cat "$T/bad")"
+done
+pass "top --by nonsense: exit 2; GetActivity refuses a bad group, sort, window and limit by name"
+
 # the view, in a real terminal: after q the shell's screen and terminal modes are back
 # start_view: the view in a tmux pane of its own, after a line of the shell's
 # screen; the terminal's modes saved before and after it, its exit status in rc
